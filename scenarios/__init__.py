@@ -1,0 +1,1 @@
+"""Bundled example scenarios (YAML files); see ``simulate scenarios``."""

@@ -1,0 +1,5 @@
+"""``python -m simulate`` runs the command line."""
+
+from simulate.cli import main
+
+main()

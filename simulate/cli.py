@@ -1,0 +1,227 @@
+"""The ``simulate`` command: run, validate, list scenarios, print the schema."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from simulate.errors import ScenarioError
+
+app = typer.Typer(
+    name="simulate",
+    help="ValueSim: simulate physician payment, incentive and peer-pressure schemes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+KEY_METRICS = (
+    "episodes",
+    "cost_per_episode",
+    "complication_rate",
+    "readmission_rate",
+    "mean_wait_days",
+    "p95_wait_days",
+    "recovery_days",
+    "qalys",
+    "value",
+    "payment_total",
+)
+
+ScenarioFile = Annotated[
+    str, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a value, dotted.path=value (read as YAML): teams[0].nurses=20. Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def _fail(error: ScenarioError) -> None:
+    err.print(f"[bold red]error:[/] {error.format()}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    scenario_file: ScenarioFile,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", min=1, help="Replications to run.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results folder (default: results/<scenario name>)."),
+    ] = None,
+    overrides: SetOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: all cores; 1 runs serially)."),
+    ] = None,
+    episode_log: Annotated[
+        bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Run a scenario's replications and write tables and a manifest to the results folder."""
+    from simulate.experiment.executors import default_workers
+    from simulate.experiment.replications import run as run_scenario
+    from simulate.output.store import write_run
+    from simulate.scenario.loader import resolve_scenario
+
+    try:
+        resolved = resolve_scenario(scenario_file, overrides or [])
+    except ScenarioError as error:
+        _fail(error)
+    scenario = resolved.scenario
+    n = replications or scenario.replications
+    n_workers = workers or default_workers()
+    show_progress = not quiet and err.is_terminal
+    progress = Progress(
+        TextColumn(f"[bold]{scenario.name}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show_progress,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("run", total=n)
+        result = run_scenario(
+            scenario,
+            replications=replications,
+            seed=seed,
+            workers=n_workers,
+            episode_log=episode_log or None,
+            on_done=lambda done: progress.update(task, completed=done),
+        )
+    directory = out_dir if out_dir is not None else Path("results") / result.scenario.name
+    extra = {
+        "source_files": list(resolved.files),
+        "overrides": list(resolved.overrides),
+        "workers": n_workers,
+        "elapsed_seconds": round(result.elapsed_seconds, 3),
+        "patients": _patient_totals(result),
+    }
+    write_run(result.tables(), result.scenario, directory, extra=extra)
+    if not quiet:
+        _print_summary(result)
+        out.print(f"results written to [bold]{directory}[/]", highlight=False)
+
+
+def _patient_totals(result) -> dict[str, int]:
+    keys = ("arrived", "finished", "queued", "in_treatment", "awaiting_readmission")
+    return {k: int(sum(getattr(r.tally, k) for r in result.replications)) for k in keys}
+
+
+def _print_summary(result) -> None:
+    summary = result.summary
+    rows = summary[(summary["level"] != "physician") & summary["metric"].isin(KEY_METRICS)]
+    s = result.scenario
+    table = Table(
+        title=f"{s.name}: {s.replications} replications, periods {s.warmup_periods + 1}-"
+        f"{s.horizon_periods} (mean per period or rate, 95% CI)",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    units = list(dict.fromkeys(rows["unit"]))
+    for unit in units:
+        table.add_column(unit, justify="right")
+    for metric in KEY_METRICS:
+        cells = []
+        for unit in units:
+            row = rows[(rows["unit"] == unit) & (rows["metric"] == metric)].iloc[0]
+            cells.append(_fmt(row["mean"], row["ci_low"], row["ci_high"]))
+        table.add_row(metric, *cells)
+    out.print(table)
+
+
+def _fmt(mean: float, low: float, high: float) -> str:
+    def num(x: float) -> str:
+        if x != x:  # NaN
+            return "-"
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+    if low != low:
+        return num(mean)
+    return f"{num(mean)} [{num(low)}, {num(high)}]"
+
+
+@app.command()
+def validate(
+    scenario_file: ScenarioFile,
+    overrides: SetOption = None,
+) -> None:
+    """Check a scenario without running it; print its teams' expected utilisation."""
+    from simulate.model.capacity import team_loads
+    from simulate.scenario.loader import resolve_scenario
+
+    try:
+        resolved = resolve_scenario(scenario_file, overrides or [])
+    except ScenarioError as error:
+        _fail(error)
+    s = resolved.scenario
+    out.print(
+        f"ok: {s.name} ({' <- '.join(Path(f).name for f in reversed(resolved.files))}): "
+        f"{len(s.conditions)} conditions, {len(s.teams)} teams, {s.n_physicians} physicians, "
+        f"{s.horizon_periods} periods of {s.period_days:g} days, {s.replications} replications",
+        highlight=False,
+    )
+    for load in team_loads(s):
+        flag = "  [bold red]demand exceeds capacity: the queue will grow without bound[/]"
+        out.print(
+            f"  team {load.team}: {load.arrival_rate:.3g} patients/day, offered load "
+            f"{load.offered_load:.3g} of {load.capacity} slots, utilisation {load.utilisation:.2f}"
+            + (flag if load.utilisation >= 1 else ""),
+            highlight=False,
+        )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editor autocompletion)."""
+    from simulate.scenario.schema import schema_json
+
+    sys.stdout.write(schema_json() + "\n")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios with their descriptions."""
+    from simulate.scenario.loader import bundled_scenarios, load_scenario
+
+    table = Table(title="Bundled scenarios (run with: simulate run NAME)", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("description")
+    for path in bundled_scenarios():
+        try:
+            description = " ".join(load_scenario(path).description.split())
+        except ScenarioError as error:
+            description = f"(invalid: {error.format()})"
+        table.add_row(path.stem, description)
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``simulate`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

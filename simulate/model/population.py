@@ -1,0 +1,55 @@
+"""Physicians: team membership, traits and starting practice style, drawn per replication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulate.model.streams import Streams
+from simulate.scenario.models import PhysicianTraits, PracticeStyle, Scenario
+
+TRAIT_NAMES: tuple[str, ...] = tuple(PhysicianTraits.model_fields)
+STYLE_NAMES: tuple[str, ...] = tuple(PracticeStyle.model_fields)
+MIN_INTENSITY = 0.05
+"""Intensity is floored here: an episode always uses some resources."""
+
+
+@dataclass
+class Population:
+    """The physicians of one replication, in team order (index = physician id)."""
+
+    team: np.ndarray
+    """Team index of each physician."""
+    traits: dict[str, np.ndarray]
+    """Each trait's value per physician (``TRAIT_NAMES``)."""
+    intensity: np.ndarray
+    """Resources per episode relative to guideline, per physician."""
+    quality_effort: np.ndarray
+    """Protocol adherence, share 0-1, per physician."""
+
+    @property
+    def size(self) -> int:
+        """Number of physicians."""
+        return len(self.team)
+
+
+def draw_population(scenario: Scenario, streams: Streams) -> Population:
+    """Draw every physician's traits and style, each from its own named stream."""
+    team = np.concatenate(
+        [np.full(t.physicians, index, dtype=np.int64) for index, t in enumerate(scenario.teams)]
+    )
+    n = len(team)
+    traits = {
+        name: getattr(scenario.physician_traits, name).sample(streams.get(f"traits.{name}"), n)
+        for name in TRAIT_NAMES
+    }
+    style = scenario.practice_style
+    intensity = style.intensity.sample(streams.get("style.intensity"), n)
+    effort = style.quality_effort.sample(streams.get("style.quality_effort"), n)
+    return Population(
+        team=team,
+        traits=traits,
+        intensity=np.maximum(intensity, MIN_INTENSITY),
+        quality_effort=np.clip(effort, 0.0, 1.0),
+    )

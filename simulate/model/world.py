@@ -1,0 +1,347 @@
+"""The SimPy world: patients arrive, queue for their team, are treated, recover and may
+return as readmissions; at every period close the payer pays and physicians may adapt.
+
+Time is in days. Each team is a ``simpy.Resource`` whose capacity is its treatment
+slots (physicians' caseload plus the extra caseload nurses carry under team-based
+care); a granted slot goes to the physician who has waited longest for a patient.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+import simpy
+
+from simulate.behaviour import make_behaviour
+from simulate.incentives.base_payment import BUNDLED, CAPITATION, FFS, SALARY, BasePayment
+from simulate.model import outcomes
+from simulate.model.ledger import F, PeriodLedger, T
+from simulate.model.population import draw_population
+from simulate.model.result import PatientTally, ReplicationResult
+from simulate.model.streams import Streams
+from simulate.model.wait_histogram import bin_of
+from simulate.scenario.models import Scenario
+
+BLOCK = 1024
+"""Patients whose random numbers are drawn together (speed only; results do not depend on it)."""
+
+_EPISODES, _READM_EP, _READM, _COMPL = (
+    F["episodes"],
+    F["readmission_episodes"],
+    F["readmissions"],
+    F["complications"],
+)
+_HIGH, _COST, _RECOV, _QALY = F["high_risk_episodes"], F["cost"], F["recovery_days"], F["qalys"]
+_INTENS, _EFFORT, _STARTS, _WAIT = (
+    F["intensity"],
+    F["quality_effort"],
+    F["treatment_starts"],
+    F["wait_days"],
+)
+_P_FFS, _P_BUNDLE = len(F) - 4 + FFS, len(F) - 4 + BUNDLED
+_P_CAP, _P_SAL = len(F) - 4 + CAPITATION, len(F) - 4 + SALARY
+_ARRIVALS, _ENTRIES, _AREA = T["arrivals"], T["queue_entries"], T["queue_area"]
+
+
+class World:
+    """One replication of a scenario as a SimPy model. ``run()`` returns its record."""
+
+    def __init__(self, scenario: Scenario, replication: int, *, episode_log: bool = False):
+        self.scenario = scenario
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.streams = Streams(scenario.seed, replication)
+        self.population = draw_population(scenario, self.streams)
+        self.payment = BasePayment.from_scenario(scenario)
+        self.behaviour = make_behaviour(scenario.behaviour)
+        n_periods, n_teams = scenario.horizon_periods, len(scenario.teams)
+        self.ledger = PeriodLedger(n_periods, self.population.size, n_teams)
+        self.tally = PatientTally()
+        self.episode_log: list[tuple] | None = [] if episode_log else None
+        self._intensity_history = np.zeros((n_periods, self.population.size))
+        self._effort_history = np.zeros((n_periods, self.population.size))
+
+        self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in scenario.teams]
+        self._free = [deque(self._slots(t_index)) for t_index in range(n_teams)]
+        self._queue_len = [0] * n_teams
+        self._queue_since = [0.0] * n_teams
+
+        shares = np.cumsum([c.share for c in scenario.severity.classes])
+        self._severity_cut = (shares / shares[-1]).tolist()
+        self._high_risk = [c.high_risk for c in scenario.severity.classes]
+        self._team_choice = [self._team_weights(c) for c in scenario.conditions]
+        self._treatment_days = [c.treatment_days for c in scenario.conditions]
+        self._window = [c.readmission_window_days for c in scenario.conditions]
+        self._recovery_mean = [
+            [
+                float(outcomes.recovery_days(c.recovery_days, comp, 0.5, scenario.clinical))
+                for comp in (0, 1)
+            ]
+            for c in scenario.conditions
+        ]
+        self._readmit_time_share = scenario.clinical.readmission_treatment_share
+        self._refresh_tables()
+        for index in range(len(scenario.conditions)):
+            self.env.process(self._arrivals(index))
+        self._closer = self.env.process(self._period_closer())
+
+    # ----------------------------------------------------------------- set-up helpers
+    def _slots(self, team_index: int) -> list[int]:
+        """Physician id of each treatment slot of a team, interleaved so load is shared."""
+        team = self.scenario.teams[team_index]
+        members = np.flatnonzero(self.population.team == team_index).tolist()
+        slots = members * team.caseload_per_physician
+        extra = team.capacity - len(slots)
+        slots += [members[j % len(members)] for j in range(extra)]
+        return slots
+
+    def _team_weights(self, condition) -> tuple[list[int], list[float]]:
+        """Teams treating a condition and cumulative routing shares (by capacity)."""
+        names = condition.teams or tuple(t.name for t in self.scenario.teams)
+        index = [i for i, t in enumerate(self.scenario.teams) if t.name in names]
+        capacity = np.array([self.scenario.teams[i].capacity for i in index], dtype=float)
+        cut = np.cumsum(capacity) / capacity.sum()
+        return index, cut.tolist()
+
+    def _refresh_tables(self) -> None:
+        """Outcome probabilities, costs and gains per physician x condition x severity.
+
+        Recomputed whenever styles change, from the pure functions in ``outcomes``.
+        """
+        s, pop, clinical = self.scenario, self.population, self.scenario.clinical
+        intensity = pop.intensity[:, None, None]
+        effort = pop.quality_effort[:, None, None]
+        conds, classes = s.conditions, s.severity.classes
+        rr = np.array([k.relative_risk for k in classes])[None, None, :]
+        weight = np.array([k.cost_weight for k in classes])[None, None, :]
+        base_cost = np.array([c.base_cost for c in conds])[None, :, None]
+        coordination = np.array([t.team_based_care.coordination for t in s.teams])[pop.team]
+        p_comp = outcomes.complication_probability(
+            np.array([c.complication_rate for c in conds])[None, :, None],
+            rr,
+            intensity,
+            effort,
+            clinical,
+        )
+        p_readm = outcomes.readmission_probability(
+            np.array([c.readmission_rate for c in conds])[None, :, None],
+            rr,
+            effort,
+            coordination[:, None, None],
+            clinical,
+        )
+        self._p_comp = np.broadcast_to(p_comp, (pop.size, len(conds), len(classes))).tolist()
+        self._p_readm = np.broadcast_to(p_readm, (pop.size, len(conds), len(classes))).tolist()
+        self._cost = [
+            outcomes.episode_cost(base_cost, weight, intensity, comp, clinical).tolist()
+            for comp in (0, 1)
+        ]
+        self._readm_cost = outcomes.readmission_cost(
+            base_cost, weight, intensity, clinical
+        ).tolist()
+        gain = np.array([c.health_gain_qalys for c in conds])[None, :, None, None]
+        flags = np.array([0.0, 1.0])
+        qaly = outcomes.health_gain(
+            gain,
+            pop.intensity[:, None, None, None],
+            flags[None, None, :, None],
+            flags[None, None, None, :],
+            clinical,
+        )
+        self._qaly = qaly.tolist()
+        self._time_factor = outcomes.treatment_time_factor(
+            pop.intensity, pop.quality_effort, clinical
+        ).tolist()
+        self._intensity = pop.intensity.tolist()
+        self._effort = pop.quality_effort.tolist()
+
+    # ------------------------------------------------------------------- processes
+    def _patient_draws(self, index: int) -> Iterator[tuple]:
+        """Each new patient's random numbers, from the condition's own named streams.
+
+        Patient k of a condition always gets the same numbers, whatever the policy.
+        """
+        condition = self.scenario.conditions[index]
+        prefix = f"patients.{condition.name}."
+        gen = {
+            name: self.streams.get(prefix + name)
+            for name in ("arrival", "severity", "team", "treatment", "outcome", "readmission")
+        }
+        cv = condition.treatment_cv
+        mean_gap = 1.0 / condition.arrival_rate
+        while True:
+            gaps = gen["arrival"].exponential(mean_gap, BLOCK).tolist()
+            severity = gen["severity"].random(BLOCK).tolist()
+            team = gen["team"].random(BLOCK).tolist()
+            if cv > 0:
+                shape = 1.0 / cv**2
+                work = gen["treatment"].gamma(shape, 1.0 / shape, (2, BLOCK)).tolist()
+            else:
+                work = [[1.0] * BLOCK, [1.0] * BLOCK]
+            u_outcome = gen["outcome"].random((3, BLOCK)).tolist()
+            u_readm = gen["readmission"].random(BLOCK).tolist()
+            yield from zip(gaps, severity, team, work[0], work[1], *u_outcome, u_readm, strict=True)
+
+    def _arrivals(self, index: int):
+        """Poisson arrivals of new patients with one condition."""
+        env = self.env
+        for draws in self._patient_draws(index):
+            yield env.timeout(draws[0])
+            env.process(self._patient(index, draws))
+
+    def _queue_change(self, team: int, delta: int) -> None:
+        now = self.env.now
+        self.ledger.current_team[team][_AREA] += self._queue_len[team] * (
+            now - self._queue_since[team]
+        )
+        self._queue_since[team] = now
+        self._queue_len[team] += delta
+
+    def _treatment(self, team: int):
+        """Queue for the team and get a physician; returns (request, physician, wait, joined)."""
+        env, ledger = self.env, self.ledger
+        joined = env.now
+        ledger.current_team[team][_ENTRIES] += 1
+        self._queue_change(team, +1)
+        self.tally.queued += 1
+        request = self.resources[team].request()
+        request.joined = joined  # read back at the end for those still queued
+        yield request
+        self._queue_change(team, -1)
+        self.tally.queued -= 1
+        self.tally.in_treatment += 1
+        physician = self._free[team].popleft()
+        wait = env.now - joined
+        row = ledger.current[physician]
+        row[_STARTS] += 1
+        row[_WAIT] += wait
+        ledger.current_hist[physician][bin_of(wait)] += 1
+        return request, physician, wait, joined
+
+    def _release(self, team: int, request, physician: int) -> None:
+        self.resources[team].release(request)
+        self._free[team].append(physician)
+        self.tally.in_treatment -= 1
+
+    def _patient(self, c: int, draws: tuple):
+        """One patient's pathway: index episode, recovery, possible readmission episode."""
+        _, u_sev, u_team, work, work_readm, u_comp, u_readm, u_recov, u_delay = draws
+        env, tally = self.env, self.tally
+        tally.arrived += 1
+        patient = tally.arrived
+        s = min(bisect.bisect_right(self._severity_cut, u_sev), len(self._severity_cut) - 1)
+        teams, cut = self._team_choice[c]
+        team = teams[min(bisect.bisect_right(cut, u_team), len(teams) - 1)]
+        self.ledger.current_team[team][_ARRIVALS] += 1
+
+        request, i, wait, joined = yield from self._treatment(team)
+        start = env.now
+        intensity, effort = self._intensity[i], self._effort[i]
+        comp = u_comp < self._p_comp[i][c][s]
+        readm = u_readm < self._p_readm[i][c][s]
+        cost = self._cost[comp][i][c][s]
+        qaly = self._qaly[i][c][comp][readm]
+        recovery = self._recovery_mean[c][comp] * (0.5 + u_recov)
+        yield env.timeout(work * self._treatment_days[c] * self._time_factor[i])
+        self._release(team, request, i)
+        fee, price = self.payment.episode_payment(c, intensity, False)
+        row = self.ledger.current[i]
+        row[_EPISODES] += 1
+        row[_COST] += cost
+        row[_QALY] += qaly
+        row[_RECOV] += recovery
+        row[_INTENS] += intensity
+        row[_EFFORT] += effort
+        row[_P_FFS] += fee
+        row[_P_BUNDLE] += price
+        if comp:
+            row[_COMPL] += 1
+        if readm:
+            row[_READM] += 1
+        if self._high_risk[s]:
+            row[_HIGH] += 1
+        if self.episode_log is not None:
+            self.episode_log.append(
+                (patient, c, s, team, i, "index", joined, start, env.now, wait,
+                 comp, readm, cost, qaly, recovery, fee, price)
+            )  # fmt: skip
+        if not readm:
+            tally.finished += 1
+            return
+
+        tally.awaiting_readmission += 1
+        yield env.timeout(u_delay * self._window[c])
+        tally.awaiting_readmission -= 1
+        request, j, wait, joined = yield from self._treatment(team)
+        start = env.now
+        r_intensity = self._intensity[j]
+        r_cost = self._readm_cost[i][c][s]
+        yield env.timeout(
+            work_readm * self._treatment_days[c] * self._readmit_time_share * self._time_factor[j]
+        )
+        self._release(team, request, j)
+        fee, price = self.payment.episode_payment(c, r_intensity, True)
+        self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
+        treating = self.ledger.current[j]
+        treating[_READM_EP] += 1
+        treating[_P_FFS] += fee
+        treating[_P_BUNDLE] += price
+        tally.finished += 1
+        if self.episode_log is not None:
+            self.episode_log.append(
+                (patient, c, s, team, j, "readmission", joined, start, env.now, wait,
+                 False, False, r_cost, 0.0, 0.0, fee, price)
+            )  # fmt: skip
+
+    def _period_closer(self):
+        """At each period end: settle per-period payments, record styles, let physicians adapt."""
+        env, s = self.env, self.scenario
+        for period in range(s.horizon_periods):
+            yield env.timeout((period + 1) * s.period_days - env.now)
+            self._close_period(period)
+
+    def _close_period(self, period: int) -> None:
+        for team in range(len(self.scenario.teams)):
+            self._queue_change(team, 0)
+        for row in self.ledger.current:
+            row[_P_CAP] += self.payment.capitation_per_period
+            row[_P_SAL] += self.payment.salary_per_period
+        pop = self.population
+        self._intensity_history[period] = pop.intensity
+        self._effort_history[period] = pop.quality_effort
+        self.ledger.close(period)
+        pop.intensity, pop.quality_effort = self.behaviour.update(
+            period, pop.intensity, pop.quality_effort
+        )
+        self._refresh_tables()
+
+    # ------------------------------------------------------------------------- run
+    def run(self) -> ReplicationResult:
+        """Run to the horizon and return the replication's record."""
+        self.env.run(until=self._closer)
+        end = self.env.now
+        self.tally.queued_wait_days = sum(
+            end - request.joined for resource in self.resources for request in resource.queue
+        )
+        return ReplicationResult(
+            replication=self.replication,
+            physician=self.ledger.physician,
+            wait_hist=self.ledger.wait_hist,
+            team=self.ledger.team,
+            physician_team=self.population.team,
+            traits=self.population.traits,
+            intensity=self._intensity_history,
+            quality_effort=self._effort_history,
+            tally=self.tally,
+            episode_log=self.episode_log,
+        )
+
+
+def run_replication(
+    scenario: Scenario, replication: int, *, episode_log: bool = False
+) -> ReplicationResult:
+    """Simulate replication ``replication`` of ``scenario`` (seeded by the scenario's seed)."""
+    return World(scenario, replication, episode_log=episode_log).run()

@@ -1,0 +1,127 @@
+"""Writing a run to disk: tidy tables (CSV, and Parquet where pyarrow is installed) and
+``manifest.json``. Every file is written under a temporary name and renamed into place,
+so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulate.scenario.models import Scenario
+
+MANIFEST = "manifest.json"
+VERSIONED_PACKAGES = ("valuesim", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyyaml")
+
+
+def has_parquet() -> bool:
+    """Whether pyarrow is importable (Parquet files are written beside CSV)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_table(table: pd.DataFrame, directory: Path, stem: str) -> list[Path]:
+    """Write ``stem.csv`` (and ``stem.parquet`` where possible); returns the paths."""
+    paths = [atomic_write(directory / f"{stem}.csv", lambda tmp: table.to_csv(tmp, index=False))]
+    if has_parquet():
+        paths.append(
+            atomic_write(
+                directory / f"{stem}.parquet", lambda tmp: table.to_parquet(tmp, index=False)
+            )
+        )
+    return paths
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON."""
+    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the numbers."""
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def write_run(
+    tables: dict[str, pd.DataFrame],
+    scenario: Scenario,
+    directory: Path,
+    *,
+    extra: dict[str, Any] | None = None,
+    command: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write every table and the manifest into ``directory``; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    table_info = {}
+    for stem, table in tables.items():
+        paths = write_table(table, directory, stem)
+        written += paths
+        table_info[stem] = {"rows": len(table), "files": [p.name for p in paths]}
+    manifest = {
+        "name": scenario.name,
+        "description": scenario.description,
+        "scenario_sha256": scenario_hash(scenario),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "horizon_periods": scenario.horizon_periods,
+        "warmup_periods": scenario.warmup_periods,
+        "period_days": scenario.period_days,
+        "command": list(sys.argv if command is None else command),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        "tables": table_info,
+        **(extra or {}),
+        "scenario": scenario.model_dump(mode="json", by_alias=True),
+    }
+    text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
+    written.append(write_text(directory / MANIFEST, text))
+    return written

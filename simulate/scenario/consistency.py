@@ -1,0 +1,68 @@
+"""Checks across fields that a single field's validation cannot see."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from simulate.scenario.models import Scenario
+from simulate.scenario.yaml_source import Path_
+
+SHARE_TOLERANCE = 1e-6
+
+
+def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
+    """Every inconsistency found, as (field path, message); empty when consistent."""
+    problems: list[tuple[Path_, str]] = []
+    if scenario.warmup_periods >= scenario.horizon_periods:
+        problems.append(
+            (
+                ("warmup_periods",),
+                f"warm-up ({scenario.warmup_periods} periods) must be shorter than the "
+                f"horizon ({scenario.horizon_periods} periods)",
+            )
+        )
+    for key, items in (("conditions", scenario.conditions), ("teams", scenario.teams)):
+        counts = Counter(item.name for item in items)
+        for index, item in enumerate(items):
+            if counts[item.name] > 1:
+                problems.append(((key, index, "name"), f"name '{item.name}' is used twice"))
+                break
+    classes = scenario.severity.classes
+    total = math.fsum(c.share for c in classes)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        shares = " + ".join(f"{c.share:g}" for c in classes)
+        problems.append(
+            (("severity", "classes"), f"shares must sum to 1; they sum to {total:g} ({shares})")
+        )
+    team_names = [t.name for t in scenario.teams]
+    for index, condition in enumerate(scenario.conditions):
+        for j, team in enumerate(condition.teams or ()):
+            if team not in team_names:
+                problems.append(
+                    (
+                        ("conditions", index, "teams", j),
+                        f"no team named '{team}'; teams are: {', '.join(team_names)}",
+                    )
+                )
+        if condition.teams is not None and not condition.teams:
+            problems.append((("conditions", index, "teams"), "must name at least one team"))
+    payment = scenario.payment
+    if not any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
+        problems.append(
+            (
+                ("payment",),
+                "give at least one base payment: fee_for_service, capitation, salary or bundled",
+            )
+        )
+    condition_names = [c.name for c in scenario.conditions]
+    for scheme in ("fee_for_service", "bundled"):
+        part = getattr(payment, scheme)
+        for name, price in (part.by_condition if part is not None else {}).items():
+            where = ("payment", scheme, "by_condition", name)
+            if name not in condition_names:
+                known = ", ".join(condition_names)
+                problems.append((where, f"no condition named '{name}'; conditions are: {known}"))
+            elif not (math.isfinite(price) and price >= 0):
+                problems.append((where, f"must be a number >= 0 (got {price})"))
+    return problems
