@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -50,7 +51,7 @@ SetOption = Annotated[
 
 
 def _fail(error: ScenarioError) -> None:
-    err.print(f"[bold red]error:[/] {error.format()}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(error.format())}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

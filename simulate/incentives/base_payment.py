@@ -9,8 +9,12 @@ per-period amounts at period close.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from simulate.scenario.models import DAYS_PER_YEAR, Scenario
+from simulate.units import DAYS_PER_YEAR
+
+if TYPE_CHECKING:
+    from simulate.scenario.models import Scenario
 
 PAYMENT_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
 """Line-item components of base payment, in ledger order."""

@@ -16,7 +16,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -498,6 +498,12 @@ RULE_TYPES: dict[str, type[Rule]] = {
     )
 }
 """Rule classes by YAML ``type``: adding a rule is one class here, one test."""
+
+RuleSpec = Annotated[
+    Target | Improvement | Tournament | PerUnit | Withhold | SharedSavings | ReadmissionPenalty,
+    Field(discriminator="type"),
+]
+"""A rule in a scenario's ``incentives:`` list, chosen by its ``type``."""
 
 
 def split_weights(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 from simulate.scenario.models import Scenario
 from simulate.scenario.yaml_source import Path_
@@ -23,11 +22,18 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
             )
         )
     for key, items in (("conditions", scenario.conditions), ("teams", scenario.teams)):
-        counts = Counter(item.name for item in items)
+        first_index: dict[str, int] = {}
         for index, item in enumerate(items):
-            if counts[item.name] > 1:
-                problems.append(((key, index, "name"), f"name '{item.name}' is used twice"))
+            if item.name in first_index:
+                problems.append(
+                    (
+                        (key, index, "name"),
+                        f"name '{item.name}' is already used by {key}[{first_index[item.name]}]; "
+                        "names must be unique",
+                    )
+                )
                 break
+            first_index[item.name] = index
     classes = scenario.severity.classes
     total = math.fsum(c.share for c in classes)
     if abs(total - 1.0) > SHARE_TOLERANCE:

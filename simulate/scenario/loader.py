@@ -10,14 +10,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from simulate.errors import ScenarioError
 from simulate.scenario.consistency import inconsistencies
-from simulate.scenario.models import Scenario
-from simulate.scenario.schema import allowed_keys, suggest
-from simulate.scenario.yaml_source import Located, Path_, format_path, read_yaml_file
+from simulate.scenario.models import NAME_PATTERN, Scenario
+from simulate.scenario.schema import allowed_keys, schema_at, suggest
+from simulate.scenario.yaml_source import (
+    Located,
+    Path_,
+    format_path,
+    read_yaml_file,
+    read_yaml_text,
+)
 
 MAX_EXTENDS_DEPTH = 20
 OVERRIDE_SOURCE = "--set"
@@ -68,42 +73,111 @@ def deep_merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
+def _kind(value: Any) -> str:
+    """A YAML-ish name for the type of ``value``, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _merge_lines(
+    parent: dict[Path_, tuple[str, int]], child: Located, parent_data: Any
+) -> dict[Path_, tuple[str, int]]:
+    """Source lines after merging ``child`` over its parent.
+
+    Where the child replaces a value outright (a list, a scalar, ``null``, or a mapping
+    over a non-mapping), the parent's lines below that path no longer describe anything
+    and are dropped, so a later message cannot point into the parent file by mistake.
+    """
+    replaced: list[Path_] = []
+
+    def walk(child_node: Any, parent_node: Any, path: Path_) -> None:
+        if isinstance(child_node, dict) and isinstance(parent_node, dict):
+            for key, value in child_node.items():
+                if key in parent_node:
+                    walk(value, parent_node[key], (*path, key))
+        else:
+            replaced.append(path)
+
+    walk(child.data, parent_data, ())
+    kept = {
+        path: where
+        for path, where in parent.items()
+        if not any(len(path) > len(cut) and path[: len(cut)] == cut for cut in replaced)
+    }
+    return {**kept, **child.lines}
+
+
+def _find_parent(path: Path, parent_name: str) -> Path | None:
+    for candidate in (path.parent / parent_name, bundled_dir() / parent_name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[Located, list[str]]:
     resolved = path.resolve()
-    if resolved in chain:
+    if resolved in chain:  # defensive: cycles are caught below, at the extends line
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(f"'extends' cycle: {cycle}", file=str(path))
-    if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError(
-            f"'extends' chain longer than {MAX_EXTENDS_DEPTH} files", file=str(path)
-        )
     located = read_yaml_file(path)
+    if not located.lines:
+        raise ScenarioError(
+            "file is empty; a scenario is a mapping with at least name, conditions, teams "
+            "and payment (or 'extends:' another scenario file)",
+            file=str(path),
+        )
     if not isinstance(located.data, dict):
         raise ScenarioError(
-            "a scenario must be a mapping of keys to values", file=str(path), line=1
+            f"a scenario must be a mapping of keys to values (got {_kind(located.data)})",
+            file=str(path),
+            line=located.lines.get((), (str(path), 1))[1],
         )
     files = [str(path)]
-    parent_name = located.data.pop("extends", None)
-    if parent_name is None:
+    if "extends" not in located.data:
         return located, files
-    file, line = located.lines.get(("extends",), (str(path), 1))
+    parent_name = located.data.pop("extends")
+    file, line = located.lines.pop(("extends",), (str(path), 1))
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError(message, file=file, line=line, field="extends")
+
     if not isinstance(parent_name, str) or not parent_name.strip():
-        raise ScenarioError(
-            "must be the path of another scenario file", file=file, line=line, field="extends"
+        raise fail(
+            "must be the path of another scenario file, relative to this one "
+            f"(got {_describe(parent_name)})"
         )
-    parent_path = path.parent / parent_name
-    if not parent_path.exists() and (bundled_dir() / parent_name).exists():
-        parent_path = bundled_dir() / parent_name
-    if not parent_path.exists():
-        raise ScenarioError(
-            f"file '{parent_name}' not found (looked in {path.parent})",
-            file=file,
-            line=line,
-            field="extends",
+    parent_path = _find_parent(path, parent_name)
+    if parent_path is None:
+        folder = path.parent.resolve()
+        if (folder / parent_name).is_dir():
+            raise fail(f"'{parent_name}' is a folder, not a scenario file")
+        near = {p.stem: p.name for p in (*bundled_scenarios(), *folder.glob("*.y*ml"))}
+        hint = suggest(Path(parent_name).stem, sorted(near))
+        extra = f"; did you mean '{near[hint]}'?" if hint else ""
+        raise fail(
+            f"file '{parent_name}' not found in {folder} or among the bundled scenarios"
+            f"{extra} (the path is relative to this file)"
         )
+    parent_resolved = parent_path.resolve()
+    if parent_resolved in (*chain, resolved):
+        names = [p.name for p in (*chain, resolved)]
+        start = [*chain, resolved].index(parent_resolved)
+        cycle = " -> ".join([*names[start:], parent_resolved.name])
+        raise fail(f"'extends' goes round in a cycle: {cycle}")
+    if len(chain) + 1 >= MAX_EXTENDS_DEPTH:
+        raise fail(f"'extends' chain is longer than {MAX_EXTENDS_DEPTH} files")
     parent, parent_files = _read_with_extends(parent_path, (*chain, resolved))
     data = deep_merge(parent.data, located.data)
-    lines = {**parent.lines, **located.lines}
+    lines = _merge_lines(parent.lines, located, parent.data)
     return Located(data=data, lines=lines), parent_files + files
 
 
@@ -113,63 +187,92 @@ _INDEX = re.compile(r"\[(\d+)\]")
 def parse_dotted_path(text: str) -> Path_:
     """``teams[0].nurses`` -> ``('teams', 0, 'nurses')``."""
     parts: list[str | int] = []
+    if not text:
+        raise ValueError("the path before '=' is empty")
     for chunk in text.split("."):
         name, _, rest = chunk.partition("[")
-        if not name and not parts:
-            raise ValueError(f"path '{text}' must start with a key")
+        if not name and (not parts or not rest):
+            raise ValueError(f"path '{text}' has an empty part; write keys like a.b[0].c")
         if name:
             parts.append(name)
         rest = "[" + rest if rest else ""
         while rest:
             match = _INDEX.match(rest)
             if not match:
-                raise ValueError(f"path '{text}': bad index in '{chunk}'")
+                raise ValueError(
+                    f"path '{text}': '{chunk}' has a bad index; indices are numbers, as in teams[0]"
+                )
             parts.append(int(match.group(1)))
             rest = rest[match.end() :]
-    if not parts or any(p == "" for p in parts):
-        raise ValueError(f"path '{text}' is empty or has an empty part")
     return tuple(parts)
 
 
 def apply_override(data: dict[str, Any], assignment: str, lines: dict) -> None:
     """Apply one ``dotted.path=value`` (value read as YAML) to ``data`` in place."""
+    source = f"{OVERRIDE_SOURCE} {assignment}"
     if "=" not in assignment:
         raise ScenarioError(
-            f"'{assignment}' must look like dotted.path=value", file=OVERRIDE_SOURCE
+            "must look like dotted.path=value, e.g. teams[0].nurses=20", file=source
         )
     key, _, raw = assignment.partition("=")
     key = key.strip()
     try:
         path = parse_dotted_path(key)
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ScenarioError(str(exc).splitlines()[0], file=OVERRIDE_SOURCE, field=key) from None
+    except ValueError as exc:
+        raise ScenarioError(str(exc), file=source) from None
+    if path[0] == "extends":
+        raise ScenarioError(
+            "'extends' cannot be changed with --set; edit the file", file=source, field=key
+        )
+    if raw.strip():
+        try:
+            parsed = read_yaml_text(raw, source)
+        except ScenarioError as exc:
+            message = exc.message if "\n" in raw.strip() else exc.message.replace(" on line 1", "")
+            raise ScenarioError(f"bad value: {message}", file=source, field=key) from None
+        value = parsed.data if parsed.lines else None  # only a comment: null
+    else:
+        value = None
     target: Any = data
-    for depth, part in enumerate(path[:-1]):
+    for depth, part in enumerate(path):
         where = format_path(path[: depth + 1])
+        last = depth == len(path) - 1
         if isinstance(part, int):
-            if not isinstance(target, list) or part >= len(target):
-                size = len(target) if isinstance(target, list) else 0
+            if not isinstance(target, list):
                 raise ScenarioError(
-                    f"index {part} is out of range (the list has {size} items)",
-                    file=OVERRIDE_SOURCE,
+                    f"'{format_path(path[:depth]) or key}' is not a list (it is "
+                    f"{_kind(target)}), so it has no index [{part}]",
+                    file=source,
                     field=where,
                 )
-            target = target[part]
+            if part >= len(target):
+                size = len(target)
+                raise ScenarioError(
+                    f"index {part} is out of range: the list has {size} item"
+                    f"{'' if size == 1 else 's'} (indices 0-{size - 1})"
+                    if size
+                    else f"index {part} is out of range: the list is empty",
+                    file=source,
+                    field=where,
+                )
+        elif not isinstance(target, dict):
+            parent = format_path(path[:depth])
+            hint = f"; use an index, as in {parent}[0].{part}" if isinstance(target, list) else ""
+            raise ScenarioError(
+                f"'{parent}' is {_kind(target)}, not a mapping, so it has no key '{part}'{hint}",
+                file=source,
+                field=where,
+            )
+        if last:
+            target[part] = value
         else:
-            if not isinstance(target, dict):
-                raise ScenarioError("is not a mapping", file=OVERRIDE_SOURCE, field=where)
-            target = target.setdefault(part, {})
-    last = path[-1]
-    if isinstance(last, int):
-        if not isinstance(target, list) or last >= len(target):
-            raise ScenarioError("index out of range", file=OVERRIDE_SOURCE, field=key)
-    elif not isinstance(target, dict):
-        raise ScenarioError("parent is not a mapping", file=OVERRIDE_SOURCE, field=key)
-    target[last] = value
+            if isinstance(target, dict) and part not in target:
+                target[part] = {}
+                lines[path[: depth + 1]] = (source, 0)
+            target = target[part]
     for old in [p for p in lines if p[: len(path)] == path]:
         del lines[old]
-    lines[path] = (f"{OVERRIDE_SOURCE} {assignment}", 0)
+    lines[path] = (source, 0)
 
 
 def _data_path(loc: tuple, data: Any) -> tuple[Path_, bool]:
@@ -180,7 +283,9 @@ def _data_path(loc: tuple, data: Any) -> tuple[Path_, bool]:
     path: list[str | int] = []
     node = data
     exists = True
-    for part in loc:
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
         in_dict = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
         if in_dict or in_list:
@@ -188,11 +293,17 @@ def _data_path(loc: tuple, data: Any) -> tuple[Path_, bool]:
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and node.get("dist") == part:
             continue  # discriminated-union tag
+        elif _is_number(node) and part == "fixed" and parts == ["value"]:
+            break  # a plain number standing for ``{dist: fixed, value: ...}``
         else:
             path.append(part)
             exists = False
             node = None
     return tuple(path), exists
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _line_for(path: Path_, lines: dict[Path_, tuple[str, int]], default_file: str):
@@ -210,34 +321,67 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _more(count: int) -> str:
+    """Suffix for further problems; parentheses, as the CLI prints with rich markup."""
+    if count < 1:
+        return ""
+    return f" (and {count} more problem{'s' if count > 1 else ''})"
+
+
+def _distribution_message(tag: Any) -> str:
+    from simulate.scenario.distributions import DISTRIBUTION_NAMES
+
+    names = list(DISTRIBUTION_NAMES)
+    allowed = f"allowed: {', '.join(names)}, or a plain number for a fixed value"
+    if tag is None:
+        return f"a distribution is a plain number or a mapping with 'dist:'; {allowed}"
+    hint = suggest(str(tag), names)
+    text = f"unknown distribution '{tag}'"
+    if hint:
+        text += f"; did you mean '{hint}'?"
+    return f"{text} ({allowed})"
+
+
 def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: Any) -> str:
     kind = error["type"]
+    loc = tuple(error["loc"])
+    got = f" (got {_describe(value)})" if value_known else ""
     if kind == "extra_forbidden":
         key = str(path[-1])
-        allowed = allowed_keys(tuple(error["loc"][:-1]))
+        allowed = allowed_keys(loc[:-1])
         hint = suggest(key, allowed)
         text = f"unknown key '{key}'"
         if hint:
             text += f"; did you mean '{hint}'?"
         if allowed:
-            text += f" Allowed here: {', '.join(allowed)}"
+            text += f" (allowed here: {', '.join(allowed)})"
         return text
     if kind == "missing":
         return f"required key '{path[-1]}' is missing"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        from simulate.scenario.distributions import DISTRIBUTION_NAMES
-
-        tag = error.get("ctx", {}).get("tag", "")
-        hint = suggest(str(tag), list(DISTRIBUTION_NAMES))
-        text = f"unknown distribution '{tag}'" if tag else "a distribution needs 'dist:'"
-        if hint:
-            text += f"; did you mean '{hint}'?"
-        return text + f" Allowed: {', '.join(DISTRIBUTION_NAMES)}, or a plain number"
+    if kind == "union_tag_invalid":
+        return _distribution_message(error.get("ctx", {}).get("tag", ""))
+    if kind == "union_tag_not_found":
+        return _distribution_message(None)
+    schema = schema_at(loc) or {}
+    if kind == "model_attributes_type" and "discriminator" in schema:
+        return _distribution_message(None) + got
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        keys = allowed_keys(loc)
+        listed = f" with keys from: {', '.join(keys)}" if keys else ""
+        return f"must be a mapping{listed}{got}"
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list{got}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return (
+            "must be a name of up to 100 letters, digits, '_', '.' or '-', starting with a "
+            f"letter or digit (no spaces){got}"
+        )
     text = error["msg"]
     if text.startswith("Value error, "):
         text = text[len("Value error, ") :]
-    if value_known and kind not in ("value_error",):
-        text += f" (got {_describe(value)})"
+    text = text.replace("Tuple should", "List should").replace("valid tuple", "valid list")
+    if kind not in ("value_error",):
+        text += got
     return text
 
 
@@ -254,14 +398,24 @@ def _value_at(data: Any, path: Path_) -> tuple[bool, Any]:
 def validation_error(exc: ValidationError, data: Any, lines: dict, main_file: str) -> ScenarioError:
     """The first validation problem as one ScenarioError with file, line and field path."""
     errors = exc.errors()
+    # A list whose items all failed is also reported as too short; that is noise.
+    deeper = [tuple(e["loc"]) for e in errors]
+    errors = [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in deeper)
+        )
+    ] or errors
     first = errors[0]
     path, exists = _data_path(tuple(first["loc"]), data)
-    file, line = _line_for(path, lines, main_file)
     known, value = _value_at(data, path) if exists else (False, None)
-    message = _message(first, path, exists, known, value)
-    if len(errors) > 1:
-        more = len(errors) - 1
-        message += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    if first["type"] == "union_tag_invalid" and isinstance(value, dict) and "dist" in value:
+        path = (*path, "dist")  # point at the 'dist:' line itself
+        known, value = True, value["dist"]
+    file, line = _line_for(path, lines, main_file)
+    message = _message(first, path, exists, known, value) + _more(len(errors) - 1)
     return ScenarioError(message, file=file, line=line, field=format_path(path) or None)
 
 
@@ -280,8 +434,7 @@ def resolve_scenario(source: str | Path, overrides: Sequence[str] = ()) -> Resol
     if problems:
         bad_path, message = problems[0]
         file, line = _line_for(bad_path, lines, str(path))
-        if len(problems) > 1:
-            message += f" [and {len(problems) - 1} more problem(s)]"
+        message += _more(len(problems) - 1)
         raise ScenarioError(message, file=file, line=line, field=format_path(bad_path))
     return ResolvedScenario(
         scenario=scenario,

@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulate.incentives.rules import RuleSpec
 from simulate.scenario.distributions import Beta, Distribution, Fixed, Normal
+from simulate.units import DAYS_PER_YEAR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 """Names used in paths and tables: letters, digits, '_', '.', '-'; no separators."""
-
-DAYS_PER_YEAR = 365.25
 
 
 class _Model(BaseModel):
@@ -242,6 +242,14 @@ class Behaviour(_Model):
     )
 
 
+class MetricSettings(_Model):
+    """Settings of the metrics the payer and the tables compute."""
+
+    wait_target_days: float = Field(
+        2.0, gt=0, description="Waits longer than this count in share_waiting_over_target (days)."
+    )
+
+
 class Output(_Model):
     """What a run records beyond the standard tables."""
 
@@ -267,6 +275,10 @@ class Scenario(_Model):
     practice_style: PracticeStyle = PracticeStyle()
     clinical: Clinical = Clinical()
     payment: Payment
+    incentives: tuple[RuleSpec, ...] = Field(
+        (), description="Bonus, penalty, withhold and shared-savings rules, in payment order."
+    )
+    metrics: MetricSettings = MetricSettings()
     behaviour: Behaviour = Behaviour()
     output: Output = Output()
 
@@ -274,6 +286,11 @@ class Scenario(_Model):
     def horizon_days(self) -> float:
         """Length of the run in days."""
         return self.horizon_periods * self.period_days
+
+    @property
+    def rule_labels(self) -> tuple[str, ...]:
+        """Each rule's label in payment tables: its ``name``, or ``type_N`` (N from 1)."""
+        return tuple(r.name or f"{r.type}_{k + 1}" for k, r in enumerate(self.incentives))
 
     @property
     def n_physicians(self) -> int:

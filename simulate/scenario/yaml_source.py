@@ -25,6 +25,13 @@ MAX_DEPTH = 40
 MAX_NODES = 200_000
 """Most values built from one document, aliases expanded (stops 'billion laughs')."""
 
+_STANDARD_PREFIX = "tag:yaml.org,2002:"
+PLAIN_TAGS = frozenset(
+    _STANDARD_PREFIX + name
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp", "merge")
+)
+"""Tags of the values a scenario may hold; any other tag (``!!python/...``) is refused."""
+
 
 @dataclass
 class Located:
@@ -45,21 +52,94 @@ def format_path(path: Path_) -> str:
     return out
 
 
+def _line(mark: yaml.Mark | None) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def explain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The line to blame for a YAML syntax error and a plain-words description of it.
+
+    PyYAML reports where it noticed the problem; for an unclosed bracket or quote the
+    fix belongs where it was opened, so that line is given instead.
+    """
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    line = _line(exc.problem_mark) or _line(exc.context_mark)
+    opened = _line(exc.context_mark)
+    if context.startswith("while parsing a flow") and problem.startswith("expected ','"):
+        pair = ("[", "]") if "sequence" in context else ("{", "}")
+        found = problem.rsplit("but got ", 1)[-1]
+        found = "the end of the file" if found == "'<stream end>'" else found
+        return opened or line, (
+            f"the '{pair[0]}' opened on line {opened} is not closed "
+            f"(expected ',' or '{pair[1]}' but found {found} on line {line})"
+        )
+    if "quoted scalar" in context and "end of stream" in problem:
+        return opened or line, f"the quoted text opened on line {opened} is not closed"
+    if "found character '\\t'" in problem:
+        return line, "a tab is used for indentation; YAML indents with spaces only"
+    if problem.startswith("expected <block end>") and "<block" in problem.split("found", 1)[-1]:
+        return line, (
+            "bad indentation: this line is not lined up with the keys or list items above it"
+        )
+    if problem == "mapping values are not allowed here":
+        return line, (
+            "unexpected ':' (is this line indented too far, or does a value containing "
+            "': ' need quotes?)"
+        )
+    if problem == "could not find expected ':'" and context.startswith("while scanning a simple"):
+        return opened or line, "expected 'key: value' but this line has no ':'"
+    if problem == "but found another document":
+        return line, "a second YAML document ('---'); a scenario file holds one document"
+    text = problem or "not valid YAML"
+    if context and not context.startswith("while"):
+        text = f"{context}, {text}"
+    return line, text
+
+
+def _too_deep_line(text: str) -> int | None:
+    """Line where nesting first goes deeper than MAX_DEPTH (the parser is not recursive)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return None
+
+
 def read_yaml_text(text: str, file: str) -> Located:
     """Parse one YAML document from ``text``; ``file`` is used in messages only."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise ScenarioError(f"file is larger than the {MAX_BYTES:,}-byte limit", file=file)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks for unprintable characters at once
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        raise ScenarioError(
+            f"not valid YAML: character #x{exc.character:04X} is not allowed "
+            "(a control or other unprintable character)",
+            file=file,
+            line=line,
+        ) from None
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            problem = exc.problem or "not valid YAML"
+            line, problem = explain_yaml_error(exc)
             raise ScenarioError(f"not valid YAML: {problem}", file=file, line=line) from None
+        except RecursionError:
+            raise ScenarioError(
+                f"nesting deeper than {MAX_DEPTH} levels", file=file, line=_too_deep_line(text)
+            ) from None
         except yaml.YAMLError as exc:
-            raise ScenarioError(f"not valid YAML: {exc}", file=file) from None
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            raise ScenarioError(f"not valid YAML: {first}", file=file) from None
         located = Located(data=None)
         if node is None:
             located.data = {}
@@ -74,6 +154,8 @@ def read_yaml_text(text: str, file: str) -> Located:
 def read_yaml_file(path: Path) -> Located:
     """Read and parse a scenario file, with messages naming ``path``."""
     name = str(path)
+    if path.is_dir():
+        raise ScenarioError("is a folder, not a scenario file (give a .yaml file)", file=name)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -115,6 +197,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise self._fail(f"nesting deeper than {MAX_DEPTH} levels", node, path)
         self.lines.setdefault(path, (self.file, node.start_mark.line + 1))
+        self._check_tag(node, path)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -138,9 +221,25 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
 
+    def _check_tag(self, node: yaml.Node, path: Path_) -> None:
+        if node.tag in PLAIN_TAGS:
+            return
+        tag = node.tag
+        if tag.startswith(_STANDARD_PREFIX):
+            tag = "!!" + tag[len(_STANDARD_PREFIX) :]
+        raise self._fail(
+            f"the YAML tag '{tag}' is not allowed; a scenario holds only plain values "
+            "(mappings, lists, text, numbers, true/false, null)",
+            node,
+            path,
+        )
+
     def _scalar(self, node: yaml.Node, path: Path_) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self._fail("mapping keys must be plain strings", node, path)
+        self._check_tag(node, path)
+        if node.tag == _STANDARD_PREFIX + "timestamp":
+            return node.value  # a date is text here; no scenario field holds a date
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
