@@ -291,7 +291,7 @@ def _data_path(loc: tuple, data: Any) -> tuple[Path_, bool]:
         if in_dict or in_list:
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and node.get("dist") == part:
+        elif isinstance(node, dict) and isinstance(part, str) and _tag_of(node) == part:
             continue  # discriminated-union tag
         elif _is_number(node) and part == "fixed" and parts == ["value"]:
             break  # a plain number standing for ``{dist: fixed, value: ...}``
@@ -300,6 +300,28 @@ def _data_path(loc: tuple, data: Any) -> tuple[Path_, bool]:
             exists = False
             node = None
     return tuple(path), exists
+
+
+TAG_KEYS = ("dist", "type")
+"""Keys that choose the member of a discriminated union: distributions and rules."""
+
+
+def _tag_of(node: dict) -> Any:
+    return next((node[key] for key in TAG_KEYS if key in node), None)
+
+
+def _rule_type_message(tag: Any) -> str:
+    from simulate.incentives.rules import RULE_TYPES
+
+    names = list(RULE_TYPES)
+    known = f"known rule types: {', '.join(names)}"
+    if tag is None:
+        return f"a rule needs 'type:' ({known})"
+    hint = suggest(str(tag), names)
+    text = f"unknown rule type '{tag}'"
+    if hint:
+        text += f"; did you mean '{hint}'?"
+    return f"{text} ({known})"
 
 
 def _is_number(value: Any) -> bool:
@@ -358,10 +380,12 @@ def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: A
         return text
     if kind == "missing":
         return f"required key '{path[-1]}' is missing"
+    is_rule = "type" in str(error.get("ctx", {}).get("discriminator", ""))
     if kind == "union_tag_invalid":
-        return _distribution_message(error.get("ctx", {}).get("tag", ""))
+        tag = error.get("ctx", {}).get("tag", "")
+        return _rule_type_message(tag) if is_rule else _distribution_message(tag)
     if kind == "union_tag_not_found":
-        return _distribution_message(None)
+        return _rule_type_message(None) if is_rule else _distribution_message(None)
     schema = schema_at(loc) or {}
     if kind == "model_attributes_type" and "discriminator" in schema:
         return _distribution_message(None) + got
@@ -411,9 +435,10 @@ def validation_error(exc: ValidationError, data: Any, lines: dict, main_file: st
     first = errors[0]
     path, exists = _data_path(tuple(first["loc"]), data)
     known, value = _value_at(data, path) if exists else (False, None)
-    if first["type"] == "union_tag_invalid" and isinstance(value, dict) and "dist" in value:
-        path = (*path, "dist")  # point at the 'dist:' line itself
-        known, value = True, value["dist"]
+    tag_key = next((k for k in TAG_KEYS if isinstance(value, dict) and k in value), None)
+    if first["type"] == "union_tag_invalid" and tag_key:
+        path = (*path, tag_key)  # point at the 'dist:' or 'type:' line itself
+        known, value = True, value[tag_key]
     file, line = _line_for(path, lines, main_file)
     message = _message(first, path, exists, known, value) + _more(len(errors) - 1)
     return ScenarioError(message, file=file, line=line, field=format_path(path) or None)
