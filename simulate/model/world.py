@@ -8,7 +8,6 @@ care); a granted slot goes to the physician who has waited longest for a patient
 
 from __future__ import annotations
 
-import bisect
 from collections import deque
 from collections.abc import Iterator
 
@@ -70,7 +69,7 @@ class World:
         self._queue_since = [0.0] * n_teams
 
         shares = np.cumsum([c.share for c in scenario.severity.classes])
-        self._severity_cut = (shares / shares[-1]).tolist()
+        self._severity_cut = shares / shares[-1]
         self._high_risk = [c.high_risk for c in scenario.severity.classes]
         self._team_choice = [self._team_weights(c) for c in scenario.conditions]
         self._treatment_days = [c.treatment_days for c in scenario.conditions]
@@ -98,13 +97,13 @@ class World:
         slots += [members[j % len(members)] for j in range(extra)]
         return slots
 
-    def _team_weights(self, condition) -> tuple[list[int], list[float]]:
+    def _team_weights(self, condition) -> tuple[np.ndarray, np.ndarray]:
         """Teams treating a condition and cumulative routing shares (by capacity)."""
         names = condition.teams or tuple(t.name for t in self.scenario.teams)
         index = [i for i, t in enumerate(self.scenario.teams) if t.name in names]
         capacity = np.array([self.scenario.teams[i].capacity for i in index], dtype=float)
         cut = np.cumsum(capacity) / capacity.sum()
-        return index, cut.tolist()
+        return np.array(index), cut
 
     def _refresh_tables(self) -> None:
         """Outcome probabilities, costs and gains per physician x condition x severity.
@@ -157,12 +156,20 @@ class World:
         ).tolist()
         self._intensity = pop.intensity.tolist()
         self._effort = pop.quality_effort.tolist()
+        # (fee-for-service, bundled) paid per episode, [readmission][physician][condition]
+        pay = self.payment
+        self._pay = [
+            [[pay.episode_payment(k, x, readm) for k in range(len(conds))] for x in self._intensity]
+            for readm in (False, True)
+        ]
 
     # ------------------------------------------------------------------- processes
     def _patient_draws(self, index: int) -> Iterator[tuple]:
         """Each new patient's random numbers, from the condition's own named streams.
 
-        Patient k of a condition always gets the same numbers, whatever the policy.
+        Patient k of a condition always gets the same numbers, whatever the policy. The
+        severity and team uniforms are turned into a severity class and a team here, a
+        block at a time: the first class (team) whose cumulative share exceeds the uniform.
         """
         condition = self.scenario.conditions[index]
         prefix = f"patients.{condition.name}."
@@ -172,10 +179,18 @@ class World:
         }
         cv = condition.treatment_cv
         mean_gap = 1.0 / condition.arrival_rate
+        last_class = len(self._severity_cut) - 1
+        teams, team_cut = self._team_choice[index]
         while True:
             gaps = gen["arrival"].exponential(mean_gap, BLOCK).tolist()
-            severity = gen["severity"].random(BLOCK).tolist()
-            team = gen["team"].random(BLOCK).tolist()
+            u_severity = gen["severity"].random(BLOCK)
+            severity = np.minimum(
+                np.searchsorted(self._severity_cut, u_severity, side="right"), last_class
+            ).tolist()
+            u_team = gen["team"].random(BLOCK)
+            team = teams[
+                np.minimum(np.searchsorted(team_cut, u_team, side="right"), len(teams) - 1)
+            ].tolist()
             if cv > 0:
                 shape = 1.0 / cv**2
                 work = gen["treatment"].gamma(shape, 1.0 / shape, (2, BLOCK)).tolist()
@@ -192,8 +207,8 @@ class World:
             yield env.timeout(draws[0])
             env.process(self._patient(index, draws))
 
-    def _queue_change(self, team: int, delta: int) -> None:
-        now = self.env.now
+    def _queue_change(self, team: int, delta: int, now: float) -> None:
+        """Add the queue's area since its last change, then change its length by ``delta``."""
         self.ledger.current_team[team][_AREA] += self._queue_len[team] * (
             now - self._queue_since[team]
         )
@@ -201,25 +216,35 @@ class World:
         self._queue_len[team] += delta
 
     def _treatment(self, team: int):
-        """Queue for the team and get a physician; returns (request, physician, wait, joined)."""
-        env, ledger = self.env, self.ledger
+        """Queue for the team and get a physician; returns (request, physician, joined, start).
+
+        A patient granted a slot on arrival while nobody else is queued waits zero days
+        (histogram bin 0) and keeps the queue length at 0 over no time, so the queue-area
+        bookkeeping, which would add exactly 0, is skipped for them.
+        """
+        env, ledger, tally = self.env, self.ledger, self.tally
         joined = env.now
         ledger.current_team[team][_ENTRIES] += 1
-        self._queue_change(team, +1)
-        self.tally.queued += 1
+        tally.queued += 1
         request = self.resources[team].request()
         request.joined = joined  # read back at the end for those still queued
-        yield request
-        self._queue_change(team, -1)
-        self.tally.queued -= 1
-        self.tally.in_treatment += 1
+        if self._queue_len[team] == 0 and request.triggered:  # treated on arrival
+            yield request
+            start, wait_bin = joined, 0
+        else:
+            self._queue_change(team, +1, joined)
+            yield request
+            start = env.now
+            self._queue_change(team, -1, start)
+            wait_bin = bin_of(start - joined)
+        tally.queued -= 1
+        tally.in_treatment += 1
         physician = self._free[team].popleft()
-        wait = env.now - joined
         row = ledger.current[physician]
         row[_STARTS] += 1
-        row[_WAIT] += wait
-        ledger.current_hist[physician][bin_of(wait)] += 1
-        return request, physician, wait, joined
+        row[_WAIT] += start - joined
+        ledger.current_hist[physician][wait_bin] += 1
+        return request, physician, joined, start
 
     def _release(self, team: int, request, physician: int) -> None:
         self.resources[team].release(request)
@@ -228,17 +253,13 @@ class World:
 
     def _patient(self, c: int, draws: tuple):
         """One patient's pathway: index episode, recovery, possible readmission episode."""
-        _, u_sev, u_team, work, work_readm, u_comp, u_readm, u_recov, u_delay = draws
+        _, s, team, work, work_readm, u_comp, u_readm, u_recov, u_delay = draws
         env, tally = self.env, self.tally
         tally.arrived += 1
         patient = tally.arrived
-        s = min(bisect.bisect_right(self._severity_cut, u_sev), len(self._severity_cut) - 1)
-        teams, cut = self._team_choice[c]
-        team = teams[min(bisect.bisect_right(cut, u_team), len(teams) - 1)]
         self.ledger.current_team[team][_ARRIVALS] += 1
 
-        request, i, wait, joined = yield from self._treatment(team)
-        start = env.now
+        request, i, joined, start = yield from self._treatment(team)
         intensity, effort = self._intensity[i], self._effort[i]
         comp = u_comp < self._p_comp[i][c][s]
         readm = u_readm < self._p_readm[i][c][s]
@@ -247,7 +268,7 @@ class World:
         recovery = self._recovery_mean[c][comp] * (0.5 + u_recov)
         yield env.timeout(work * self._treatment_days[c] * self._time_factor[i])
         self._release(team, request, i)
-        fee, price = self.payment.episode_payment(c, intensity, False)
+        fee, price = self._pay[False][i][c]
         row = self.ledger.current[i]
         row[_EPISODES] += 1
         row[_COST] += cost
@@ -265,7 +286,7 @@ class World:
             row[_HIGH] += 1
         if self.episode_log is not None:
             self.episode_log.append(
-                (patient, c, s, team, i, "index", joined, start, env.now, wait,
+                (patient, c, s, team, i, "index", joined, start, env.now, start - joined,
                  comp, readm, cost, qaly, recovery, fee, price)
             )  # fmt: skip
         if not readm:
@@ -275,15 +296,13 @@ class World:
         tally.awaiting_readmission += 1
         yield env.timeout(u_delay * self._window[c])
         tally.awaiting_readmission -= 1
-        request, j, wait, joined = yield from self._treatment(team)
-        start = env.now
-        r_intensity = self._intensity[j]
+        request, j, joined, start = yield from self._treatment(team)
         r_cost = self._readm_cost[i][c][s]
         yield env.timeout(
             work_readm * self._treatment_days[c] * self._readmit_time_share * self._time_factor[j]
         )
         self._release(team, request, j)
-        fee, price = self.payment.episode_payment(c, r_intensity, True)
+        fee, price = self._pay[True][j][c]
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
         treating = self.ledger.current[j]
         treating[_READM_EP] += 1
@@ -292,7 +311,7 @@ class World:
         tally.finished += 1
         if self.episode_log is not None:
             self.episode_log.append(
-                (patient, c, s, team, j, "readmission", joined, start, env.now, wait,
+                (patient, c, s, team, j, "readmission", joined, start, env.now, start - joined,
                  False, False, r_cost, 0.0, 0.0, fee, price)
             )  # fmt: skip
 
@@ -305,7 +324,7 @@ class World:
 
     def _close_period(self, period: int) -> None:
         for team in range(len(self.scenario.teams)):
-            self._queue_change(team, 0)
+            self._queue_change(team, 0, self.env.now)
         for row in self.ledger.current:
             row[_P_CAP] += self.payment.capitation_per_period
             row[_P_SAL] += self.payment.salary_per_period
@@ -316,7 +335,8 @@ class World:
         pop.intensity, pop.quality_effort = self.behaviour.update(
             period, pop.intensity, pop.quality_effort
         )
-        self._refresh_tables()
+        if pop.intensity.tolist() != self._intensity or pop.quality_effort.tolist() != self._effort:
+            self._refresh_tables()  # only when some physician's style changed
 
     # ------------------------------------------------------------------------- run
     def run(self) -> ReplicationResult:
