@@ -166,8 +166,9 @@ def _physician_frame(result: simulate.RunResult) -> pd.DataFrame:
 
 
 def test_fee_for_service_closed_form(mixed_run):
-    """FFS = fee(condition) x the physician's intensity, per index episode, and per
-    readmission episode only when ``pays_readmissions``; by_condition overrides the fee."""
+    """FFS = fee(condition) x intensity units delivered: the physician's intensity per
+    index episode and, only when ``pays_readmissions``, readmission_cost_share x intensity
+    per readmission episode; by_condition overrides the fee."""
     result = mixed_run
     s = result.scenario
     paid = s.payment.fee_for_service.pays_readmissions
@@ -176,7 +177,8 @@ def test_fee_for_service_closed_form(mixed_run):
     assert frame.groupby(["replication", "unit"])["style_intensity"].nunique().eq(1).all()
     assert frame["style_intensity"].nunique() > 1
     fee = frame["condition"].map({"hip_knee_replacement": FEE, "medical_admission": FEE_MEDICINE})
-    episodes = frame["episodes"] + (frame["readmission_episodes"] if paid else 0.0)
+    units = s.clinical.readmission_cost_share
+    episodes = frame["episodes"] + (units * frame["readmission_episodes"] if paid else 0.0)
     expected = fee * frame["style_intensity"] * episodes
     np.testing.assert_allclose(frame["payment_fee_for_service"], expected, rtol=1e-9, atol=1e-6)
     assert frame["readmission_episodes"].sum() > 0  # the readmission rule is exercised
@@ -190,7 +192,8 @@ def test_fee_for_service_closed_form(mixed_run):
     intensity = style.reindex(pd.MultiIndex.from_frame(log[["replication", "physician"]]))
     fee_log = log["condition"].map({"hip_knee_replacement": FEE, "medical_admission": FEE_MEDICINE})
     owed = fee_log.to_numpy() * intensity.to_numpy()
-    owed = np.where((log["kind"] == "readmission") & (not paid), 0.0, owed)
+    readmission = (log["kind"] == "readmission").to_numpy()
+    owed = np.where(readmission, owed * units if paid else 0.0, owed)
     np.testing.assert_allclose(log["fee_for_service"], owed, rtol=1e-12)
     assert log["fee_for_service"].sum() == pytest.approx(
         frame["payment_fee_for_service"].sum(), rel=1e-12
@@ -227,7 +230,8 @@ def test_bundled_closed_form(mixed_run):
 
 def test_readmission_flags_change_only_readmission_pay(short_scenario):
     """Paying readmissions adds exactly price x readmission episodes (bundled) and fee x
-    intensity x readmission episodes (FFS); index-episode pay and clinical results agree."""
+    readmission_cost_share x intensity x readmission episodes (FFS); index-episode pay and
+    clinical results agree."""
     unpaid = simulate.run(mixed_scenario(short_scenario, readmissions_paid=False), workers=1)
     paid = simulate.run(mixed_scenario(short_scenario, readmissions_paid=True), workers=1)
     a, b = _physician_frame(unpaid), _physician_frame(paid)
@@ -241,7 +245,10 @@ def test_readmission_flags_change_only_readmission_pay(short_scenario):
     )
     np.testing.assert_allclose(
         b["payment_fee_for_service"] - a["payment_fee_for_service"],
-        fee * a["style_intensity"] * a["readmission_episodes"],
+        fee
+        * unpaid.scenario.clinical.readmission_cost_share
+        * a["style_intensity"]
+        * a["readmission_episodes"],
         atol=1e-6,
     )
     for column in ("payment_capitation", "payment_salary", "episodes", "cost"):

@@ -35,6 +35,9 @@ class BasePayment:
     """Capitation per physician per period (rate x list size)."""
     salary_per_period: float
     """Salary per physician per period (annual x period_days / 365.25)."""
+    readmission_units: float = 1.0
+    """Units of intensity a readmission episode delivers per unit of the physician's
+    intensity (the clinical ``readmission_cost_share``)."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> BasePayment:
@@ -58,16 +61,20 @@ class BasePayment:
             bundle_pays_readmissions=not bundle.readmissions_included if bundle else False,
             capitation_per_period=capitation,
             salary_per_period=salary,
+            readmission_units=scenario.clinical.readmission_cost_share,
         )
 
     def episode_payment(
         self, condition: int, intensity: float, readmission: bool
     ) -> tuple[float, float]:
-        """(fee-for-service, bundled) paid for one episode."""
+        """(fee-for-service, bundled) paid for one episode.
+
+        Fee-for-service pays per unit of intensity delivered: a readmission episode
+        delivers ``readmission_units`` x intensity units.
+        """
         if readmission:
-            fee = (
-                self.fee_per_intensity[condition] * intensity if self.fee_pays_readmissions else 0.0
-            )
+            units = self.readmission_units * intensity
+            fee = self.fee_per_intensity[condition] * units if self.fee_pays_readmissions else 0.0
             price = self.bundle_price[condition] if self.bundle_pays_readmissions else 0.0
             return fee, price
         return self.fee_per_intensity[condition] * intensity, self.bundle_price[condition]

@@ -80,6 +80,8 @@ class Rule(BaseModel, ABC):
     split: Split = Field("equal", description="How team or organisation money reaches physicians.")
 
     default_metric: ClassVar[str | None] = None
+    split_basis: ClassVar[str | None] = None
+    """When set ('withheld' or 'base_payment'), team money is split in proportion to it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -314,6 +316,7 @@ class Withhold(Rule):
     """A share of base payment held back each period and returned for achievement."""
 
     type: Literal["withhold"]
+    split_basis: ClassVar[str | None] = "withheld"
     share: float = Field(gt=0, le=1, description="Share of base payment withheld (0-1).")
     threshold: float | None = Field(None, description="Return all when the metric beats this.")
     worst: float | None = Field(None, description="Return nothing at or below this value.")
@@ -459,6 +462,7 @@ class ReadmissionPenalty(Rule):
     """
 
     type: Literal["readmission_penalty"]
+    split_basis: ClassVar[str | None] = "base_payment"
     default_metric: ClassVar[str | None] = "readmission_rate"
     level: Level = "team"
     risk_adjusted: bool = True

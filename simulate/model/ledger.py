@@ -25,10 +25,15 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "quality_effort",  # sum of quality effort over index episodes
     "treatment_starts",  # episodes (index and readmission) whose treatment began
     "wait_days",  # sum of waits of those treatment starts (days)
+    "expected_complications",  # sum over index episodes of the risk given severity alone
+    "expected_readmissions",  # the same for readmissions (for risk adjustment)
 )
 """Per-physician sums, in ledger order."""
-PHYSICIAN_FIELDS: tuple[str, ...] = CLINICAL_FIELDS + PAYMENT_COMPONENTS
+PHYSICIAN_FIELDS: tuple[str, ...] = (*CLINICAL_FIELDS, *PAYMENT_COMPONENTS, "incentives")
+"""Clinical sums, base payment by component, and incentive payments net (currency)."""
 F = {name: index for index, name in enumerate(PHYSICIAN_FIELDS)}
+BASE_PAYMENT_SLICE = slice(F[PAYMENT_COMPONENTS[0]], F[PAYMENT_COMPONENTS[-1]] + 1)
+"""The base-payment components within a physician row."""
 
 TEAM_FIELDS: tuple[str, ...] = (
     "arrivals",  # new patients routed to the team

@@ -63,4 +63,8 @@ class ReplicationResult:
     quality_effort: np.ndarray
     """Quality effort in force in each period, [period, physician]."""
     tally: PatientTally
+    line_items: list = field(default_factory=list, repr=False)
+    """Incentive payments (``simulate.incentives.payer.LineItem``) paid within the run."""
+    unpaid_line_items: list = field(default_factory=list, repr=False)
+    """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)

@@ -67,3 +67,23 @@ def quantiles(counts: np.ndarray, q: float) -> np.ndarray:
     flat = counts.reshape(-1, counts.shape[-1])
     out = np.array([quantile(row, q) for row in flat])
     return out.reshape(counts.shape[:-1])
+
+
+def share_above(counts: np.ndarray, threshold: float) -> np.ndarray:
+    """Share of waits longer than ``threshold`` days, along the last axis; NaN when empty.
+
+    The bin holding the threshold is split geometrically (as in ``quantile``).
+    """
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum(axis=-1)
+    b = bin_of(threshold)
+    above = counts[..., b + 1 :].sum(axis=-1)
+    low, high = _bin_bounds(b)
+    if high > low and counts.shape[-1] > b:
+        if low <= 0.0:
+            part = 1.0 - threshold / high
+        else:
+            part = 1.0 - np.log(threshold / low) / np.log(high / low)
+        above = above + counts[..., b] * part
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, above / total, np.nan)

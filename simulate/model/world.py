@@ -3,7 +3,7 @@ return as readmissions; at every period close the payer pays and physicians may 
 
 Time is in days. Each team is a ``simpy.Resource`` whose capacity is its treatment
 slots (physicians' caseload plus the extra caseload nurses carry under team-based
-care); a granted slot goes to the physician who has waited longest for a patient.
+care); a granted slot goes to the physician whose slot has been free longest.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import numpy as np
 import simpy
 
 from simulate.behaviour import make_behaviour
-from simulate.incentives.base_payment import BUNDLED, CAPITATION, FFS, SALARY, BasePayment
+from simulate.incentives.base_payment import BasePayment
+from simulate.incentives.payer import Payer
 from simulate.model import outcomes
 from simulate.model.ledger import F, PeriodLedger, T
 from simulate.model.population import draw_population
@@ -40,8 +41,9 @@ _INTENS, _EFFORT, _STARTS, _WAIT = (
     F["treatment_starts"],
     F["wait_days"],
 )
-_P_FFS, _P_BUNDLE = len(F) - 4 + FFS, len(F) - 4 + BUNDLED
-_P_CAP, _P_SAL = len(F) - 4 + CAPITATION, len(F) - 4 + SALARY
+_EXP_COMPL, _EXP_READM = F["expected_complications"], F["expected_readmissions"]
+_P_FFS, _P_BUNDLE = F["fee_for_service"], F["bundled"]
+_P_CAP, _P_SAL, _INCENTIVES = F["capitation"], F["salary"], F["incentives"]
 _ARRIVALS, _ENTRIES, _AREA = T["arrivals"], T["queue_entries"], T["queue_area"]
 
 
@@ -82,6 +84,9 @@ class World:
             for c in scenario.conditions
         ]
         self._readmit_time_share = scenario.clinical.readmission_treatment_share
+        self.payer = Payer(scenario, self.population.team)
+        self.line_items: list = []
+        self._expected_tables()
         self._refresh_tables()
         for index in range(len(scenario.conditions)):
             self.env.process(self._arrivals(index))
@@ -104,6 +109,24 @@ class World:
         capacity = np.array([self.scenario.teams[i].capacity for i in index], dtype=float)
         cut = np.cumsum(capacity) / capacity.sum()
         return np.array(index), cut
+
+    def _expected_tables(self) -> None:
+        """Complication and readmission risk given severity alone, per condition x severity.
+
+        The risk at guideline intensity, reference effort and no coordination: the
+        'expected' of observed/expected risk adjustment (indirect standardisation).
+        """
+        s, clinical = self.scenario, self.scenario.clinical
+        rr = np.array([k.relative_risk for k in s.severity.classes])[None, :]
+        comp = np.array([c.complication_rate for c in s.conditions])[:, None]
+        readm = np.array([c.readmission_rate for c in s.conditions])[:, None]
+        reference = clinical.reference_quality_effort
+        self._expected_comp = outcomes.complication_probability(
+            comp, rr, 1.0, reference, clinical
+        ).tolist()
+        self._expected_readm = outcomes.readmission_probability(
+            readm, rr, reference, 0.0, clinical
+        ).tolist()
 
     def _refresh_tables(self) -> None:
         """Outcome probabilities, costs and gains per physician x condition x severity.
@@ -175,7 +198,7 @@ class World:
         prefix = f"patients.{condition.name}."
         gen = {
             name: self.streams.get(prefix + name)
-            for name in ("arrival", "severity", "team", "treatment", "outcome", "readmission")
+            for name in ("arrival", "severity", "team", "treatment", "outcome", "readmission_delay")
         }
         cv = condition.treatment_cv
         mean_gap = 1.0 / condition.arrival_rate
@@ -197,8 +220,8 @@ class World:
             else:
                 work = [[1.0] * BLOCK, [1.0] * BLOCK]
             u_outcome = gen["outcome"].random((3, BLOCK)).tolist()
-            u_readm = gen["readmission"].random(BLOCK).tolist()
-            yield from zip(gaps, severity, team, work[0], work[1], *u_outcome, u_readm, strict=True)
+            u_delay = gen["readmission_delay"].random(BLOCK).tolist()
+            yield from zip(gaps, severity, team, work[0], work[1], *u_outcome, u_delay, strict=True)
 
     def _arrivals(self, index: int):
         """Poisson arrivals of new patients with one condition."""
@@ -278,6 +301,8 @@ class World:
         row[_EFFORT] += effort
         row[_P_FFS] += fee
         row[_P_BUNDLE] += price
+        row[_EXP_COMPL] += self._expected_comp[c][s]
+        row[_EXP_READM] += self._expected_readm[c][s]
         if comp:
             row[_COMPL] += 1
         if readm:
@@ -297,7 +322,7 @@ class World:
         yield env.timeout(u_delay * self._window[c])
         tally.awaiting_readmission -= 1
         request, j, joined, start = yield from self._treatment(team)
-        r_cost = self._readm_cost[i][c][s]
+        r_cost = self._readm_cost[j][c][s]  # resources used by the treating physician
         yield env.timeout(
             work_readm * self._treatment_days[c] * self._readmit_time_share * self._time_factor[j]
         )
@@ -332,6 +357,9 @@ class World:
         self._intensity_history[period] = pop.intensity
         self._effort_history[period] = pop.quality_effort
         self.ledger.close(period)
+        for item in self.payer.close_period(period, self.ledger):
+            self.ledger.physician[period, item.physician, _INCENTIVES] += item.amount
+            self.line_items.append(item)
         pop.intensity, pop.quality_effort = self.behaviour.update(
             period, pop.intensity, pop.quality_effort
         )
@@ -356,6 +384,8 @@ class World:
             intensity=self._intensity_history,
             quality_effort=self._effort_history,
             tally=self.tally,
+            line_items=self.line_items,
+            unpaid_line_items=self.payer.unpaid,
             episode_log=self.episode_log,
         )
 

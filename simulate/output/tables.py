@@ -11,10 +11,16 @@ import pandas as pd
 from scipy import stats
 
 from simulate.incentives.base_payment import PAYMENT_COMPONENTS
-from simulate.model.ledger import TEAM_FIELDS, F
+from simulate.incentives.metrics import (
+    METRIC_UNITS,
+    METRICS,
+    PAYMENT_COLUMNS,
+    compute_metrics,
+    unit_sums,
+)
+from simulate.model.ledger import F
 from simulate.model.population import TRAIT_NAMES
 from simulate.model.result import EPISODE_LOG_COLUMNS, ReplicationResult
-from simulate.output.metrics import METRIC_UNITS, METRICS, compute_metrics
 from simulate.scenario.models import Scenario
 
 ORGANISATION = "organisation"
@@ -56,19 +62,22 @@ def physician_name(team: str, index: int) -> str:
     return f"{team}.{index + 1:02d}"
 
 
-def unit_sums(result: ReplicationResult, n_teams: int):
+def membership(result: ReplicationResult, n_teams: int) -> np.ndarray:
+    """[physician, team] matrix with 1 where the physician belongs to the team."""
+    n = len(result.physician_team)
+    matrix = np.zeros((n, n_teams))
+    matrix[np.arange(n), result.physician_team] = 1.0
+    return matrix
+
+
+def result_unit_sums(result: ReplicationResult, n_teams: int):
     """Sums per [period, unit, field] for all units (physicians, teams, organisation)."""
-    membership = np.zeros((len(result.physician_team), n_teams))
-    membership[np.arange(len(result.physician_team)), result.physician_team] = 1.0
-    phys, hist = result.physician, result.wait_hist.astype(np.int64)
-    team_phys = np.einsum("pnf,nt->ptf", phys, membership)
-    team_hist = np.einsum("pnb,nt->ptb", hist, membership.astype(np.int64))
-    sums = np.concatenate([phys, team_phys, phys.sum(axis=1, keepdims=True)], axis=1)
-    hists = np.concatenate([hist, team_hist, hist.sum(axis=1, keepdims=True)], axis=1)
-    nan_rows = np.full((phys.shape[0], phys.shape[1], len(TEAM_FIELDS)), np.nan)
-    team = result.team
-    team_sums = np.concatenate([nan_rows, team, team.sum(axis=1, keepdims=True)], axis=1)
-    return sums, hists, team_sums
+    return unit_sums(
+        result.physician,
+        result.wait_hist.astype(np.int64),
+        result.team,
+        membership(result, n_teams),
+    )
 
 
 def trajectories_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> pd.DataFrame:
@@ -76,8 +85,10 @@ def trajectories_table(scenario: Scenario, results: Sequence[ReplicationResult])
     units = Units.of(scenario)
     frames = []
     for result in results:
-        sums, hists, team_sums = unit_sums(result, units.n_teams)
-        metrics = compute_metrics(sums, hists, team_sums, 1.0, scenario.period_days)
+        sums, hists, team_sums = result_unit_sums(result, units.n_teams)
+        metrics = compute_metrics(
+            sums, hists, team_sums, 1.0, scenario.period_days, scenario.metrics.wait_target_days
+        )
         n_periods, n_units = sums.shape[:2]
         frame = pd.DataFrame(
             {
@@ -116,13 +127,14 @@ def summary_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> p
     periods = scenario.horizon_periods - warm
     per_rep = {name: [] for name in METRICS}
     for result in results:
-        sums, hists, team_sums = unit_sums(result, units.n_teams)
+        sums, hists, team_sums = result_unit_sums(result, units.n_teams)
         window = compute_metrics(
             sums[warm:].sum(axis=0),
             hists[warm:].sum(axis=0),
             team_sums[warm:].sum(axis=0),
             float(periods),
             periods * scenario.period_days,
+            scenario.metrics.wait_target_days,
         )
         for name in METRICS:
             per_rep[name].append(window[name])
@@ -184,7 +196,7 @@ def physicians_table(
         "recovery_days",
         "qalys",
         "value",
-        *[f"payment_{c}" for c in PAYMENT_COMPONENTS],
+        *PAYMENT_COLUMNS,
         "payment_total",
     ]
     rows = trajectories[trajectories["level"] == "physician"]
@@ -195,9 +207,14 @@ def physicians_table(
 
 
 def payments_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> pd.DataFrame:
-    """The payment ledger's line items: one row per replication x period x physician x component."""
+    """The payment ledger's line items, base payment and incentives, one row each.
+
+    Base payment: one row per replication x period x physician x component (rule and
+    reason empty). Incentives: one row per rule payment or deduction, with its reason.
+    """
     units = Units.of(scenario)
     n = units.n_physicians
+    names, teams = np.asarray(units.name[:n]), np.asarray(units.team[:n])
     offset = F[PAYMENT_COMPONENTS[0]]
     frames = []
     for result in results:
@@ -208,14 +225,35 @@ def payments_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> 
                 {
                     "replication": result.replication,
                     "period": period,
-                    "physician": np.asarray(units.name[:n])[phys],
-                    "team": np.asarray(units.team[:n])[phys],
+                    "physician": names[phys],
+                    "team": teams[phys],
                     "component": np.asarray(PAYMENT_COMPONENTS)[comp],
+                    "rule": "",
                     "amount": amounts[period, phys, comp],
+                    "reason": "",
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
+        items = result.line_items
+        if items:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "replication": result.replication,
+                        "period": [item.period for item in items],
+                        "physician": names[[item.physician for item in items]],
+                        "team": teams[[item.physician for item in items]],
+                        "component": "incentives",
+                        "rule": [item.rule for item in items],
+                        "amount": [item.amount for item in items],
+                        "reason": [item.reason for item in items],
+                    }
+                )
+            )
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values(
+        ["replication", "period", "physician"], kind="stable", ignore_index=True
+    )
 
 
 def episodes_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> pd.DataFrame | None:
