@@ -251,3 +251,20 @@ def test_team_money_split_equal_by_episodes_and_by_contribution():
         [10 / 100 / (10 / 100 + 30 / 200), 30 / 200 / (10 / 100 + 30 / 200)]
     )
     assert split_weights("episodes", np.zeros(2), np.array([1, 1]), 1).tolist() == [0.5, 0.5]
+
+
+def test_tournament_within_teams_ranks_each_team_separately():
+    """With peer_group team, each team has its own winners (specialties are not compared)."""
+    rule = Tournament(
+        type="tournament", metric="value", top_share=0.5, bonus=100, peer_group="team"
+    )
+    values = {"value": [0.05, 0.04, 0.01, 0.02]}
+    ev = evaluation(values)
+    grouped = Evaluation(**{**ev.__dict__, "groups": np.array([0, 0, 1, 1])})
+    assert rule.settle(grouped)[0].tolist() == [100, 0, 0, 100]
+    across = rule.model_copy(update={"peer_group": "organisation"})
+    assert across.settle(grouped)[0].tolist() == [100, 100, 0, 0]
+    with pytest.raises(ValidationError, match="level: physician"):
+        Tournament(
+            type="tournament", metric="value", top_share=0.5, level="team", peer_group="team"
+        )

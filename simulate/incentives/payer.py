@@ -130,6 +130,7 @@ class Payer:
             base_payment=base_units,
             withheld=withheld_units,
             window_periods=len(window),
+            groups=self.team_of if rule.level == "physician" else None,
         )
         amounts, reasons = rule.settle(evaluation)
         episodes_phys = ledger.physician[span, :, F["episodes"]].sum(axis=0)

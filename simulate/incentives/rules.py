@@ -42,6 +42,8 @@ class Evaluation:
     """Amount this rule withheld per unit over the window (currency, >= 0)."""
     window_periods: int
     """Periods the window covers."""
+    groups: np.ndarray | None = None
+    """Peer group of each unit (physicians: their team index); None = one group."""
 
 
 def check_metric(metric: str) -> str:
@@ -270,12 +272,18 @@ class Tournament(Rule):
     bonus: float = Field(0.0, ge=0, description="Paid to each winner (currency).")
     bottom_share: float = Field(0.0, ge=0, le=1, description="Share of units penalised.")
     penalty: float = Field(0.0, ge=0, description="Taken from each of the bottom units.")
+    peer_group: Literal["organisation", "team"] = Field(
+        "organisation",
+        description="Rank physicians against the whole organisation or within their team.",
+    )
 
     @model_validator(mode="after")
     def _shares_fit(self):
         total = self.top_share + self.bottom_share
         if total > 1:
             raise ValueError(f"top_share + bottom_share must be at most 1 (got {total:g})")
+        if self.peer_group == "team" and self.level != "physician":
+            raise ValueError("peer_group 'team' ranks physicians; it needs level: physician")
         return self
 
     @staticmethod
@@ -285,10 +293,17 @@ class Tournament(Rule):
 
     def amounts(self, evaluation):
         values = evaluation.metric(self.metric, self.risk_adjusted)
-        n = int(np.sum(~np.isnan(values)))
+        groups = evaluation.groups
+        if self.peer_group == "organisation" or groups is None:
+            groups = np.zeros(len(values), dtype=int)
+        top, bottom = np.zeros(len(values)), np.zeros(len(values))
         sign = self.spec.sign
-        top = _tournament_shares(values, self.slots(self.top_share, n), sign)
-        bottom = _tournament_shares(values, self.slots(self.bottom_share, n), -sign)
+        for group in np.unique(groups):
+            members = np.flatnonzero(groups == group)
+            part = values[members]
+            n = int(np.sum(~np.isnan(part)))
+            top[members] = _tournament_shares(part, self.slots(self.top_share, n), sign)
+            bottom[members] = _tournament_shares(part, self.slots(self.bottom_share, n), -sign)
         amounts = self.bonus * top - self.penalty * bottom
         reasons = [
             f"{self.metric} {_text(v)}: "
