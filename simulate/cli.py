@@ -119,6 +119,9 @@ def run(
         "workers": n_workers,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "patients": _patient_totals(result),
+        "incentives_due_after_horizon": sum(
+            item.amount for r in result.replications for item in r.unpaid_line_items
+        ),
     }
     write_run(result.tables(), result.scenario, directory, extra=extra)
     if not quiet:
