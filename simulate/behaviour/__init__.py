@@ -1,13 +1,18 @@
 """How physicians revise their practice style at period close."""
 
+from __future__ import annotations
+
+import numpy as np
+
+from simulate.behaviour.adaptive import AdaptiveStyle, BehaviourContext
 from simulate.behaviour.fixed import FixedStyle
-from simulate.scenario.models import Behaviour
 
 
-def make_behaviour(config: Behaviour) -> FixedStyle:
+def make_behaviour(scenario, population, rng: np.random.Generator) -> FixedStyle | AdaptiveStyle:
     """The behaviour model a scenario's ``behaviour:`` section names."""
-    models = {"fixed": FixedStyle}
-    return models[config.model]()
+    if scenario.behaviour.model == "adaptive":
+        return AdaptiveStyle(scenario, population, rng)
+    return FixedStyle()
 
 
-__all__ = ["FixedStyle", "make_behaviour"]
+__all__ = ["AdaptiveStyle", "BehaviourContext", "FixedStyle", "make_behaviour"]

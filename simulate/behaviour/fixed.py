@@ -16,6 +16,10 @@ class FixedStyle:
 
     name = "fixed"
 
-    def update(self, period: int, intensity: np.ndarray, effort: np.ndarray):
+    def initial_style(self) -> None:
+        """No change to the drawn style."""
+        return None
+
+    def update(self, period: int, intensity: np.ndarray, effort: np.ndarray, context=None):
         """(intensity, effort) for the next period: unchanged copies."""
         return intensity.copy(), effort.copy()

@@ -53,13 +53,13 @@ class Payer:
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
 
-    def _level_slice(self, level: str) -> slice:
+    def level_slice(self, level: str) -> slice:
         n, n_teams = self.membership.shape
         return {"physician": slice(0, n), "team": slice(n, n + n_teams)}.get(
             level, slice(n + n_teams, n + n_teams + 1)
         )
 
-    def _metrics(self, ledger, periods: range) -> dict[str, np.ndarray] | None:
+    def metrics_over(self, ledger, periods: range) -> dict[str, np.ndarray] | None:
         """Metrics for every unit (physicians, teams, organisation) over ``periods``."""
         if len(periods) == 0:
             return None
@@ -74,8 +74,8 @@ class Payer:
             sums, hist, team, 1.0, len(periods) * self.period_days, self.wait_target_days
         )
 
-    def _lookup(self, metrics: dict[str, np.ndarray] | None, level: str, units: int):
-        part = self._level_slice(level)
+    def lookup(self, metrics: dict[str, np.ndarray] | None, level: str, units: int):
+        part = self.level_slice(level)
 
         def metric(name: str, risk_adjusted: bool) -> np.ndarray:
             if metrics is None:
@@ -115,17 +115,17 @@ class Payer:
     def _evaluate(self, r: int, rule: Rule, period: int, ledger) -> None:
         window = rule.window(period)
         span = slice(window.start, window.stop)
-        metrics = self._metrics(ledger, window)
+        metrics = self.metrics_over(ledger, window)
         base_phys = ledger.physician[span, :, BASE_PAYMENT_SLICE].sum(axis=(0, 2))
         withheld_phys = self.withheld[r, span].sum(axis=0)
-        base_units = self._aggregate(base_phys, rule.level)
-        withheld_units = self._aggregate(withheld_phys, rule.level)
+        base_units = self.aggregate(base_phys, rule.level)
+        withheld_units = self.aggregate(withheld_phys, rule.level)
         units = len(base_units)
         evaluation = Evaluation(
             period=period,
-            metric=self._lookup(metrics, rule.level, units),
-            baseline=self._lookup(
-                self._metrics(ledger, rule.baseline_periods()), rule.level, units
+            metric=self.lookup(metrics, rule.level, units),
+            baseline=self.lookup(
+                self.metrics_over(ledger, rule.baseline_periods()), rule.level, units
             ),
             base_payment=base_units,
             withheld=withheld_units,
@@ -134,13 +134,13 @@ class Payer:
         )
         amounts, reasons = rule.settle(evaluation)
         episodes_phys = ledger.physician[span, :, F["episodes"]].sum(axis=0)
-        values_phys = self._lookup(metrics, "physician", self.membership.shape[0])(
+        values_phys = self.lookup(metrics, "physician", self.membership.shape[0])(
             rule.metric, rule.risk_adjusted
         )
         for unit, (amount, reason) in enumerate(zip(amounts, reasons, strict=True)):
             if amount == 0:
                 continue
-            members = self._members(rule.level, unit)
+            members = self.members(rule.level, unit)
             if rule.split_basis == "withheld":
                 weights = _proportional(withheld_phys[members])
             elif rule.split_basis == "base_payment":
@@ -155,14 +155,14 @@ class Payer:
                         LineItem(period + rule.lag, int(i), self.labels[r], amount * weight, reason)
                     )
 
-    def _aggregate(self, per_physician: np.ndarray, level: str) -> np.ndarray:
+    def aggregate(self, per_physician: np.ndarray, level: str) -> np.ndarray:
         if level == "physician":
             return per_physician
         if level == "team":
             return per_physician @ self.membership
         return np.array([per_physician.sum()])
 
-    def _members(self, level: str, unit: int) -> np.ndarray:
+    def members(self, level: str, unit: int) -> np.ndarray:
         if level == "physician":
             return np.array([unit])
         if level == "team":

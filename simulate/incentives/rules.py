@@ -288,7 +288,8 @@ class Tournament(Rule):
 
     @staticmethod
     def slots(share: float, n: int) -> int:
-        """Winners among ``n`` ranked units: share x n rounded half up."""
+        """Winners (or losers) among ``n`` ranked units: share x n rounded half up; the
+        bottom group is then cut so that it never overlaps the top group."""
         return math.floor(share * n + 0.5)
 
     def amounts(self, evaluation):
@@ -302,8 +303,10 @@ class Tournament(Rule):
             members = np.flatnonzero(groups == group)
             part = values[members]
             n = int(np.sum(~np.isnan(part)))
-            top[members] = _tournament_shares(part, self.slots(self.top_share, n), sign)
-            bottom[members] = _tournament_shares(part, self.slots(self.bottom_share, n), -sign)
+            winners = self.slots(self.top_share, n)
+            losers = min(self.slots(self.bottom_share, n), n - winners)  # never both
+            top[members] = _tournament_shares(part, winners, sign)
+            bottom[members] = _tournament_shares(part, losers, -sign)
         amounts = self.bonus * top - self.penalty * bottom
         reasons = [
             f"{self.metric} {_text(v)}: "

@@ -62,11 +62,25 @@ def quantile(counts: np.ndarray, q: float) -> float:
     return float(low * (high / low) ** frac)
 
 
+_LOW = np.array([_bin_bounds(b)[0] for b in range(N_BINS)])
+_HIGH = np.array([_bin_bounds(b)[1] for b in range(N_BINS)])
+
+
 def quantiles(counts: np.ndarray, q: float) -> np.ndarray:
-    """``quantile`` along the last axis of an array of histograms."""
-    flat = counts.reshape(-1, counts.shape[-1])
-    out = np.array([quantile(row, q) for row in flat])
-    return out.reshape(counts.shape[:-1])
+    """``quantile`` along the last axis of an array of histograms (vectorised)."""
+    counts = np.asarray(counts, dtype=float)
+    cumulative = np.cumsum(counts, axis=-1)
+    total = cumulative[..., -1]
+    rank = q * total
+    b = np.minimum(np.sum(cumulative < rank[..., None], axis=-1), counts.shape[-1] - 1)
+    low, high = _LOW[b], _HIGH[b]
+    inside = np.take_along_axis(counts, b[..., None], axis=-1)[..., 0]
+    before = np.take_along_axis(cumulative, b[..., None], axis=-1)[..., 0] - inside
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(inside > 0, np.clip((rank - before) / inside, 0.0, 1.0), 0.0)
+        geometric = low * (high / np.where(low > 0, low, 1.0)) ** frac
+    value = np.where(high <= low, low, np.where(low <= 0.0, high * frac, geometric))
+    return np.where(total > 0, value, np.nan)
 
 
 def share_above(counts: np.ndarray, threshold: float) -> np.ndarray:

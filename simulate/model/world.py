@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
-from simulate.behaviour import make_behaviour
+from simulate.behaviour import BehaviourContext, make_behaviour
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
 from simulate.model import outcomes
@@ -57,7 +57,12 @@ class World:
         self.streams = Streams(scenario.seed, replication)
         self.population = draw_population(scenario, self.streams)
         self.payment = BasePayment.from_scenario(scenario)
-        self.behaviour = make_behaviour(scenario.behaviour)
+        self.behaviour = make_behaviour(
+            scenario, self.population, self.streams.get("behaviour.noise")
+        )
+        start = self.behaviour.initial_style()
+        if start is not None:
+            self.population.intensity, self.population.quality_effort = start
         n_periods, n_teams = scenario.horizon_periods, len(scenario.teams)
         self.ledger = PeriodLedger(n_periods, self.population.size, n_teams)
         self.tally = PatientTally()
@@ -361,7 +366,10 @@ class World:
             self.ledger.physician[period, item.physician, _INCENTIVES] += item.amount
             self.line_items.append(item)
         pop.intensity, pop.quality_effort = self.behaviour.update(
-            period, pop.intensity, pop.quality_effort
+            period,
+            pop.intensity,
+            pop.quality_effort,
+            BehaviourContext(period, self.ledger, self.payer),
         )
         if pop.intensity.tolist() != self._intensity or pop.quality_effort.tolist() != self._effort:
             self._refresh_tables()  # only when some physician's style changed

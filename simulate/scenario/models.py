@@ -124,7 +124,7 @@ class PhysicianTraits(_Model):
     income_weight: Distribution = Fixed(value=1.0)
     effort_cost: Distribution = Normal(dist="normal", mean=1.0, sd=0.2, low=0.0)
     peer_sensitivity: Distribution = Beta(dist="beta", a=2, b=5)
-    inertia: Distribution = Beta(dist="beta", a=7, b=3)
+    inertia: Distribution = Beta(dist="beta", a=18, b=2)
 
 
 class PracticeStyle(_Model):
@@ -237,8 +237,34 @@ class Payment(_Model):
 class Behaviour(_Model):
     """How physicians change their practice style over time."""
 
-    model: Literal["fixed"] = Field(
-        "fixed", description="'fixed': physicians keep the style they were drawn with."
+    model: Literal["fixed", "adaptive"] = Field(
+        "fixed",
+        description="'fixed': physicians keep the style they were drawn with; 'adaptive': they "
+        "move toward the style that maximises their utility under the rules in force.",
+    )
+    qaly_value: float = Field(
+        30000.0, ge=0, description="Currency per QALY in the altruism term (adaptive)."
+    )
+    adjustment_cost: float = Field(
+        7500.0,
+        gt=0,
+        description="Private cost of moving style away from the reference, currency per "
+        "episode per unit of style squared (adaptive).",
+    )
+    loss_aversion: float = Field(
+        2.0, ge=1, le=10, description="Weight of expected losses relative to gains (adaptive)."
+    )
+    noise_sd: float = Field(
+        0.01, ge=0, le=1, description="Standard deviation of the style change noise per period."
+    )
+    habit_rate: float = Field(
+        0.05, ge=0, le=1, description="Per period, the habit moves this share toward practice."
+    )
+    habit_weight: float = Field(
+        0.5, ge=0, lt=1, description="Pull of the habit on the reference style (persistence)."
+    )
+    initial_iterations: int = Field(
+        6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
     )
 
 

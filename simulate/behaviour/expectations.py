@@ -1,0 +1,100 @@
+"""What a physician expects per index episode under a candidate practice style.
+
+Pure functions of style over the physician's own case mix (shares of condition x
+severity among their recent index episodes), built from the same outcome, cost and
+payment functions the world uses, so anticipated and realised figures cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulate.incentives.base_payment import BasePayment
+from simulate.model import outcomes
+from simulate.scenario.models import Scenario
+
+
+@dataclass(frozen=True)
+class CaseMix:
+    """Per condition x severity constants of the world (arrays of shape [C, S])."""
+
+    base_comp: np.ndarray
+    base_readm: np.ndarray
+    relative_risk: np.ndarray
+    cost_weight: np.ndarray
+    base_cost: np.ndarray
+    gain: np.ndarray
+    fee: np.ndarray
+    price: np.ndarray
+    expected_comp: np.ndarray
+    expected_readm: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> CaseMix:
+        conds, classes = scenario.conditions, scenario.severity.classes
+        shape = (len(conds), len(classes))
+        per_condition = lambda values: np.broadcast_to(np.array(values)[:, None], shape)  # noqa: E731
+        per_class = lambda values: np.broadcast_to(np.array(values)[None, :], shape)  # noqa: E731
+        payment = BasePayment.from_scenario(scenario)
+        clinical = scenario.clinical
+        rr = per_class([k.relative_risk for k in classes])
+        comp = per_condition([c.complication_rate for c in conds])
+        readm = per_condition([c.readmission_rate for c in conds])
+        ref = clinical.reference_quality_effort
+        return cls(
+            base_comp=comp,
+            base_readm=readm,
+            relative_risk=rr,
+            cost_weight=per_class([k.cost_weight for k in classes]),
+            base_cost=per_condition([c.base_cost for c in conds]),
+            gain=per_condition([c.health_gain_qalys for c in conds]),
+            fee=per_condition(payment.fee_per_intensity),
+            price=per_condition(payment.bundle_price),
+            expected_comp=outcomes.complication_probability(comp, rr, 1.0, ref, clinical),
+            expected_readm=outcomes.readmission_probability(readm, rr, ref, 0.0, clinical),
+        )
+
+
+def expected_per_episode(
+    intensity: np.ndarray,
+    effort: np.ndarray,
+    weights: np.ndarray,
+    coordination: float,
+    mix: CaseMix,
+    payment: BasePayment,
+    scenario: Scenario,
+) -> dict[str, np.ndarray]:
+    """Expected figures per index episode for candidate styles (arrays of any shape).
+
+    ``weights`` [C, S] are the physician's case-mix shares (summing to 1). Returns
+    complication and readmission probabilities, their expected values given severity
+    alone, resource cost (readmissions included), QALYs and base payment.
+    """
+    clinical = scenario.clinical
+    i = np.asarray(intensity, dtype=float)[..., None, None]
+    e = np.asarray(effort, dtype=float)[..., None, None]
+    p_c = outcomes.complication_probability(mix.base_comp, mix.relative_risk, i, e, clinical)
+    p_r = outcomes.readmission_probability(
+        mix.base_readm, mix.relative_risk, e, coordination, clinical
+    )
+    cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
+    cost = cost + p_r * outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
+    qalys = outcomes.health_gain(mix.gain, i, p_c, p_r, clinical)
+    readm_fee = payment.readmission_units * i * p_r if payment.fee_pays_readmissions else 0.0
+    readm_price = p_r if payment.bundle_pays_readmissions else 0.0
+    money = mix.fee * (i + readm_fee) + mix.price * (1.0 + readm_price)
+
+    def mean(values) -> np.ndarray:
+        return np.sum(np.broadcast_to(values, p_c.shape) * weights, axis=(-2, -1))
+
+    return {
+        "complication_rate": mean(p_c),
+        "readmission_rate": mean(p_r),
+        "expected_complications": mean(mix.expected_comp),
+        "expected_readmissions": mean(mix.expected_readm),
+        "cost_per_episode": mean(cost),
+        "qalys_per_episode": mean(qalys),
+        "base_payment_per_episode": mean(money),
+    }
