@@ -28,7 +28,8 @@ import numpy as np
 from simulate.behaviour.expectations import CaseMix, expected_per_episode
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.metrics import compute_metrics, unit_sums
-from simulate.incentives.rules import Evaluation, Rule
+from simulate.incentives.payer import RISK_RATIOS
+from simulate.incentives.rules import Evaluation, Rule, Tournament
 from simulate.model.ledger import BASE_PAYMENT_SLICE, F
 from simulate.scenario.models import Scenario
 
@@ -37,6 +38,53 @@ EFFORT_BOUNDS = (0.0, 1.0)
 GRID = (np.linspace(*INTENSITY_BOUNDS, 7), np.linspace(*EFFORT_BOUNDS, 6))
 """Coarse grid searched before the local refinements."""
 REFINEMENTS = 4
+NOISE_QUANTILES = (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)
+"""Standard-normal deciles (10th, 30th, 50th, 70th, 90th percentiles): physicians expect
+their measured figures to scatter around what their style implies (sampling noise)."""
+CONTINUOUS_CV = 0.3
+"""Assumed coefficient of variation per episode of cost, QALYs and value (sampling noise)."""
+RATE_METRICS = frozenset(
+    {"complication_rate", "readmission_rate", "complication_ratio", "readmission_ratio"}
+)
+NOISY_METRICS = RATE_METRICS | {"cost_per_episode", "value", "recovery_days"}
+
+
+def _relative_sd(name: str, value: np.ndarray, episodes: np.ndarray) -> np.ndarray:
+    """Relative sampling standard deviation of a metric measured on ``episodes`` episodes."""
+    n = np.maximum(episodes, 1.0)
+    if name in RATE_METRICS:
+        p = np.clip(value, 1e-6, 1 - 1e-6) if "rate" in name else np.full(value.shape, 0.1)
+        return np.sqrt((1 - p) / (p * n))
+    return np.full(value.shape, CONTINUOUS_CV) / np.sqrt(n)
+
+
+def _perturbed(metrics: dict, index: int, z: float, episodes: float) -> dict:
+    """``metrics`` with the unit at ``index`` scattered by ``z`` sampling standard deviations."""
+    out = dict(metrics)
+    for name in NOISY_METRICS:
+        values = metrics[name].copy()
+        sd = _relative_sd(name, values[index : index + 1], np.array([episodes]))[0]
+        values[index] = values[index] * max(0.0, 1.0 + z * sd)
+        out[name] = values
+    return out
+
+
+def _variant_lookup(own: dict, noise: np.ndarray, episodes: np.ndarray):
+    """``Evaluation.metric`` over variants of one unit, with sampling noise applied."""
+
+    def metric(name: str, risk_adjusted: bool) -> np.ndarray:
+        if name in RISK_RATIOS.values() and not risk_adjusted:
+            rate = name.replace("_ratio", "_rate")
+            value = own[rate] / own[rate + "@org"]
+        elif risk_adjusted and name in RISK_RATIOS:
+            value = own[RISK_RATIOS[name]] * own[name + "@org"]
+        else:
+            value = own[name]
+        if name in NOISY_METRICS:
+            value = value * np.maximum(0.0, 1.0 + noise * _relative_sd(name, value, episodes))
+        return value
+
+    return metric
 
 
 @dataclass
@@ -175,41 +223,64 @@ class AdaptiveStyle:
             len(window) * self.scenario.period_days,
             self.scenario.metrics.wait_target_days,
         )
-        level_part = payer.level_slice(rule.level)
+        part = payer.level_slice(rule.level)
         unit = {"physician": i, "team": int(self.team_of[i])}.get(rule.level, 0)
         members = payer.members(rule.level, unit)
+        n_units = part.stop - part.start
         base_phys = all_sums[:, : len(self.team_of), BASE_PAYMENT_SLICE].sum(axis=-1)
+        units_base = np.stack([payer.aggregate(b, rule.level) for b in base_phys])  # [K, U]
         baseline = payer.lookup(
-            payer.metrics_over(ledger, rule.baseline_periods()),
-            rule.level,
-            level_part.stop - level_part.start,
+            payer.metrics_over(ledger, rule.baseline_periods()), rule.level, n_units
         )
-        share = rule.withhold_share()
-        out = np.zeros(k)
-        for c in range(k):
-            candidate = {name: values[c] for name, values in metrics.items()}
-            units_base = payer.aggregate(base_phys[c], rule.level)
-            withheld = share * units_base
+        unit_episodes = all_sums[:, part.start + unit, F["episodes"]]
+        z = np.asarray(NOISE_QUANTILES)
+        draws = len(z)
+        own = {}
+        for name, values in metrics.items():
+            own[name] = np.repeat(values[:, part.start + unit], draws)
+            own[name + "@org"] = np.repeat(values[:, -1], draws)
+        variants = _variant_lookup(own, np.tile(z, k), np.repeat(unit_episodes, draws))
+        if isinstance(rule, Tournament):
+            # peers keep their latest figures; this unit's candidates are ranked among them
+            first = {name: values[0] for name, values in metrics.items()}
+            peers = payer.lookup(first, rule.level, n_units)(rule.metric, rule.risk_adjusted)
+            same = np.ones(n_units, dtype=bool)
+            if rule.peer_group == "team" and rule.level == "physician":
+                same = self.team_of == self.team_of[i]
+            same[unit] = False
+            candidates = variants(rule.metric, rule.risk_adjusted)
+            amounts = rule.amounts_against(candidates, peers[same]).reshape(k, draws)
+            withheld = np.zeros((k, draws))
+        else:
+            # Other rules pay each unit on its own figures, so the K x D variants of this
+            # physician's unit are settled at once, as if they were K x D units.
+            withheld = rule.withhold_share() * np.repeat(units_base[:, unit], draws)
+            own_baseline = baseline  # per unit of the level, over the baseline periods
+
+            def baseline_variants(name: str, adjusted: bool) -> np.ndarray:
+                return np.repeat(own_baseline(name, adjusted)[unit], k * draws)
+
             evaluation = Evaluation(
                 period=period,
-                metric=payer.lookup(candidate, rule.level, len(units_base)),
-                baseline=baseline,
-                base_payment=units_base,
+                metric=variants,
+                baseline=baseline_variants,
+                base_payment=np.repeat(units_base[:, unit], draws),
                 withheld=withheld,
                 window_periods=len(window),
-                groups=self.team_of if rule.level == "physician" else None,
             )
-            amounts, _ = rule.settle(evaluation)
-            net = amounts[unit] - withheld[unit]
-            if rule.split_basis is not None or rule.split == "episodes":
-                basis = base_phys[c] if rule.split_basis else all_sums[c, : len(self.team_of), 0]
-                total = basis[members].sum()
-                mine = basis[i] / total if total > 0 else 1.0 / len(members)
-            else:
-                mine = 1.0 / len(members)
-            amount = net * mine
-            out[c] = amount * (self.config.loss_aversion if amount < 0 else 1.0)
-        return out / n
+            amounts = rule.settle(evaluation)[0].reshape(k, draws)
+            withheld = withheld.reshape(k, draws)
+        if rule.split_basis is not None or rule.split == "episodes":
+            basis = base_phys if rule.split_basis else all_sums[:, : len(self.team_of), 0]
+            total = basis[:, members].sum(axis=1)
+            mine = np.where(
+                total > 0, basis[:, i] / np.where(total > 0, total, 1), 1 / len(members)
+            )
+        else:
+            mine = np.full(k, 1.0 / len(members))
+        net = (amounts - withheld) * mine[:, None]
+        weighted = np.where(net < 0, self.config.loss_aversion * net, net)
+        return weighted.mean(axis=1) / n
 
     # ------------------------------------------------------------------ utility
     def utility(self, i: int, styles: np.ndarray, context: BehaviourContext) -> np.ndarray:

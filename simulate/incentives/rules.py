@@ -81,16 +81,8 @@ class Rule(BaseModel, ABC):
     )
     split: Split = Field("equal", description="How team or organisation money reaches physicians.")
 
-    default_metric: ClassVar[str | None] = None
     split_basis: ClassVar[str | None] = None
     """When set ('withheld' or 'base_payment'), team money is split in proportion to it."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_metric(cls, data):
-        if isinstance(data, dict) and cls.default_metric and "metric" not in data:
-            data = {**data, "metric": cls.default_metric}
-        return data
 
     @field_validator("metric")
     @classmethod
@@ -292,6 +284,23 @@ class Tournament(Rule):
         bottom group is then cut so that it never overlaps the top group."""
         return math.floor(share * n + 0.5)
 
+    def amounts_against(self, candidates: np.ndarray, peers: np.ndarray) -> np.ndarray:
+        """Amount one unit earns for each candidate value, ranked among fixed ``peers``.
+
+        The same slots as :meth:`amounts` (the unit counted among the ranked), for values
+        not tied with a peer; used to anticipate a tournament's payment.
+        """
+        peers = peers[~np.isnan(peers)]
+        n = len(peers) + 1
+        winners = self.slots(self.top_share, n)
+        losers = min(self.slots(self.bottom_share, n), n - winners)
+        score, others = self.spec.sign * candidates, np.sort(self.spec.sign * peers)
+        better = len(others) - np.searchsorted(others, score, side="right")
+        worse = np.searchsorted(others, score, side="left")
+        amounts = np.where(better < winners, self.bonus, 0.0)
+        amounts = np.where((worse < losers) & (better >= winners), -self.penalty, amounts)
+        return np.where(np.isnan(candidates), 0.0, amounts)
+
     def amounts(self, evaluation):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         groups = evaluation.groups
@@ -395,7 +404,7 @@ class SharedSavings(Rule):
     """
 
     type: Literal["shared_savings"]
-    default_metric: ClassVar[str | None] = "cost_per_episode"
+    metric: str = Field("cost_per_episode", description="Always cost_per_episode.")
     level: Level = "organisation"
     benchmark: float | None = Field(
         None, gt=0, description="Fixed benchmark cost per episode (currency)."
@@ -481,7 +490,7 @@ class ReadmissionPenalty(Rule):
 
     type: Literal["readmission_penalty"]
     split_basis: ClassVar[str | None] = "base_payment"
-    default_metric: ClassVar[str | None] = "readmission_rate"
+    metric: str = Field("readmission_rate", description="Always readmission_rate.")
     level: Level = "team"
     risk_adjusted: bool = True
     max_share_of_base: float = Field(
