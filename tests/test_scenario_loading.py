@@ -7,6 +7,7 @@ import shutil
 
 import pydantic
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import simulate
@@ -85,7 +86,9 @@ def test_null_removes_a_parent_section():
     scenario = simulate.load_scenario("capitation")
     assert scenario.payment.fee_for_service is None
     assert scenario.payment.capitation is not None
-    assert scenario.payment.capitation.per_patient_per_period == 16.5
+    own = yaml.safe_load((bundled_dir() / "capitation.yaml").read_text())
+    expected = own["payment"]["capitation"]["per_patient_per_period"]
+    assert scenario.payment.capitation.per_patient_per_period == expected
 
 
 def test_null_in_own_child_removes_the_parent_section(tmp_path):
