@@ -1,0 +1,106 @@
+"""Adaptive behaviour reproduces the theory it is built on (multi-replication, paired)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+import simulate
+
+ADAPTIVE = ["behaviour.model=adaptive", "warmup_periods=1"]
+
+
+def run(name: str, *overrides: str, replications: int = 3, horizon: int = 3):
+    settings = [*ADAPTIVE, f"horizon_periods={horizon}", f"replications={replications}"]
+    return simulate.run(name, overrides=[*settings, *overrides], workers=2)
+
+
+def paired_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Mean of a - b and its t-based 95% interval."""
+    diff = np.asarray(a) - np.asarray(b)
+    half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+    return diff.mean(), diff.mean() - half, diff.mean() + half
+
+
+def mean_style(result, column: str, periods: slice) -> np.ndarray:
+    """Per replication: the physicians' mean style over the given periods."""
+    table = result.physicians
+    chosen = table[table["period"].between(periods.start, periods.stop - 1)]
+    return chosen.groupby("replication")[column].mean().to_numpy()
+
+
+def test_ellis_mcguire_fee_for_service_over_mixed_over_capitation():
+    """Same physicians, same seeds: intensity rises with the marginal fee (Ellis & McGuire)."""
+    ffs, mixed, cap = (run(name) for name in ("baseline_ffs", "mixed", "capitation"))
+    first = slice(0, 3)
+    i_ffs, i_mixed, i_cap = (mean_style(r, "style_intensity", first) for r in (ffs, mixed, cap))
+    assert np.all(i_ffs > i_mixed) and np.all(i_mixed > i_cap)
+    for high, low in ((i_ffs, i_mixed), (i_mixed, i_cap)):
+        mean, low_ci, _ = paired_interval(high, low)
+        assert low_ci > 0
+        assert 0.05 < mean < 0.4  # a response of the calibrated size, not a runaway
+
+
+def test_prospective_payment_leaves_the_drawn_style_unchanged():
+    """Without a marginal financial incentive the drawn style is the best response."""
+    fixed = simulate.run(
+        "capitation",
+        overrides=["horizon_periods=3", "warmup_periods=1", "replications=2"],
+        workers=2,
+    ).physicians
+    adaptive = run("capitation", replications=2).physicians
+    for column in ("style_intensity", "style_quality_effort"):
+        gap = np.abs(adaptive[column].to_numpy() - fixed[column].to_numpy())
+        assert gap.max() < 0.05  # grid resolution and one period of noise
+    ffs = run("baseline_ffs", replications=2).physicians
+    assert (ffs["style_intensity"] - fixed["style_intensity"]).mean() > 0.1
+
+
+PENALTY = (
+    "incentives=[{type: readmission_penalty, level: physician, scale: 10, "
+    "max_share_of_base: 0.5, every: 1, start_period: 3}]"
+)
+
+
+def test_readmission_penalty_raises_quality_effort_and_lowers_readmissions():
+    """A readmission penalty lowers the readmission rate against the same world without it."""
+    without = run("baseline_ffs", replications=6, horizon=18)
+    with_penalty = run("baseline_ffs", PENALTY, replications=6, horizon=18)
+    late = slice(9, 18)
+    effort_gain = paired_interval(
+        mean_style(with_penalty, "style_quality_effort", late),
+        mean_style(without, "style_quality_effort", late),
+    )
+    assert effort_gain[1] > 0.02
+
+    def readmissions(result) -> np.ndarray:
+        t = result.trajectories
+        org = t[(t["level"] == "organisation") & (t["period"] >= late.start)]
+        return org.groupby("replication")["readmission_rate"].mean().to_numpy()
+
+    change = paired_interval(readmissions(with_penalty), readmissions(without))
+    assert change[2] < 0  # the whole 95% interval is below zero
+
+
+QUALITY_BONUS = (
+    "incentives=[{type: target, metric: complication_rate, worst: 0.06, best: 0.01, "
+    "amount: 60000, every: 1, start_period: 2, end_period: 9}]"
+)
+
+
+def test_part_of_a_change_persists_after_the_policy_ends():
+    """Effort rises while a quality bonus runs (periods 2-9) and falls back after it ends;
+    with habits (habit_weight 0.5) more of the gain remains 20 periods later than without
+    (habit_weight 0, where only the inertia of partial adjustment is left: 0.9^20 = 12%)."""
+    by_period = lambda r: r.physicians.groupby("period")["style_quality_effort"].mean()  # noqa: E731
+    gains = {}
+    for weight in (0.0, 0.5):
+        settings = [f"behaviour.habit_weight={weight}", "behaviour.noise_sd=0"]
+        baseline = run("baseline_ffs", *settings, replications=2, horizon=30)
+        policy = run("baseline_ffs", QUALITY_BONUS, *settings, replications=2, horizon=30)
+        gains[weight] = by_period(policy) - by_period(baseline)
+    for gain in gains.values():
+        assert gain[9] > 0.03  # the policy moved practice
+        assert gain[29] < 0.6 * gain[9]  # and the gain decays once it ends
+    assert gains[0.0][29] < 0.25 * gains[0.0][9]
+    assert gains[0.5][29] > 1.5 * gains[0.0][29]  # habits keep more of it
