@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, expected_per_episode
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.metrics import compute_metrics, unit_sums
@@ -118,6 +119,14 @@ class AdaptiveStyle:
         """Moving average of practice; the reference point leans toward it (persistence)."""
         coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
         self.coordination = coordination[population.team]
+        monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
+        self.monitoring = monitoring[population.team]
+        self.peer = scenario.peer_pressure
+        self.dashboard: dict[str, np.ndarray] | None = None
+        """The last published figures per physician (None before the first publication)."""
+        self.history: dict[str, np.ndarray] | None = None
+        """Mean of each physician's earlier published figures (the own-history norm)."""
+        self._publications = 0
         self.default_weights = self._team_weights()
         self._refresh_reference()
 
@@ -278,6 +287,8 @@ class AdaptiveStyle:
             )
         else:
             mine = np.full(k, 1.0 / len(members))
+        if rule.level != "physician":  # mutual monitoring restores part of the 1/N dilution
+            mine = mine + self.monitoring[i] * (1.0 - mine)
         net = (amounts - withheld) * mine[:, None]
         weighted = np.where(net < 0, self.config.loss_aversion * net, net)
         return weighted.mean(axis=1) / n
@@ -302,7 +313,51 @@ class AdaptiveStyle:
             + traits["altruism"][i] * self.config.qaly_value * expect["qalys_per_episode"]
             - gap @ self.mu[i]
             - traits["effort_cost"][i] * self.config.adjustment_cost * np.sum(gap**2, axis=-1) / 2
+            - traits["peer_sensitivity"][i] * self._peer_loss(i, expect)
         )
+
+    def _peer_loss(self, i: int, expect: dict[str, np.ndarray]) -> np.ndarray:
+        """Reputational loss per episode (currency) of the figures candidate styles imply."""
+        visibility = peer.VISIBILITY[self.peer.transparency]
+        if self.dashboard is None or visibility == 0:
+            return np.zeros(len(expect["complication_rate"]))
+        candidates = peer.candidate_metrics(expect)
+        mates = np.flatnonzero(self.team_of == self.team_of[i])
+        mates = mates[mates != i]
+        loss = np.zeros(len(expect["complication_rate"]))
+        for name in self.peer.metrics:
+            better = peer.HIGHER_IS_BETTER[name]
+            shown = self.dashboard[name]
+            if self.peer.norm == "own_history":
+                norm = self.history[name][i] if self.history is not None else np.nan
+            else:
+                norm = peer.peer_norm(shown, mates, self.peer.norm, better)
+            loss = loss + peer.reputational_loss(
+                candidates[name], norm, shown[mates], better, self.peer
+            )
+        return visibility * self.peer.reputation_value * loss
+
+    def _publish(self, period: int, ledger) -> None:
+        """Publish the dashboard at the close of ``period`` when it is due."""
+        every = self.peer.publish_every
+        if self.peer.transparency == "none" or (period + 1) % every:
+            return
+        window = ledger.physician[max(0, period - every + 1) : period + 1].sum(axis=0)
+        figures = peer.published_metrics(window)
+        if self.dashboard is not None:
+            count = self._publications
+            if self.history is None:
+                self.history = {name: v.copy() for name, v in self.dashboard.items()}
+            else:
+                for name, values in self.dashboard.items():
+                    old = self.history[name]
+                    self.history[name] = np.where(
+                        np.isnan(old),
+                        values,
+                        np.where(np.isnan(values), old, old + (values - old) / count),
+                    )
+        self.dashboard = figures
+        self._publications += 1
 
     def best_response(self, i: int, context: BehaviourContext | None) -> np.ndarray:
         """The utility-maximising style within the bounds.
@@ -332,6 +387,7 @@ class AdaptiveStyle:
     def update(self, period: int, intensity: np.ndarray, effort: np.ndarray, context=None):
         """(intensity, effort) for the next period."""
         style = np.stack([intensity, effort], axis=1)
+        self._publish(period, context.ledger)
         target = np.array([self.best_response(i, context) for i in range(len(style))])
         rate = 1.0 - self.traits["inertia"]
         noise = self.rng.normal(0.0, self.config.noise_sd, style.shape)

@@ -97,6 +97,13 @@ class TeamBasedCare(_Model):
     coordination: float = Field(
         0.0, ge=0, le=1, description="Strength of care coordination (0 none, 1 full)."
     )
+    peer_monitoring: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Mutual monitoring within the team: the share of a team incentive beyond "
+        "their own 1/N that each physician feels (0: free-riding, 1: none).",
+    )
 
 
 class Team(_Model):
@@ -268,6 +275,46 @@ class Behaviour(_Model):
     )
 
 
+PEER_METRICS = (
+    "complication_rate",
+    "readmission_rate",
+    "cost_per_episode",
+    "value",
+    "qalys_per_episode",
+)
+"""Metrics a dashboard can show that depend on a physician's practice style."""
+
+
+class PeerPressure(_Model):
+    """Transparency: what physicians see of each other, and how much they care."""
+
+    transparency: Literal["none", "private_feedback", "internal_dashboard", "public"] = Field(
+        "none",
+        description="none; private_feedback (own figures against peers); internal_dashboard "
+        "(all physicians see all); public (patients see too).",
+    )
+    metrics: tuple[Literal[PEER_METRICS], ...] = Field(  # type: ignore[valid-type]
+        ("value",), min_length=1, description="Metrics the dashboard shows."
+    )
+    norm: Literal["median", "top_decile", "own_history"] = Field(
+        "median",
+        description="The benchmark: peers' median, peers' top decile (achievable benchmark), "
+        "or the physician's own past figures.",
+    )
+    publish_every: int = Field(1, ge=1, le=120, description="Periods between publications.")
+    conformity: float = Field(
+        1.0, ge=0, description="Weight of the squared relative gap to the norm (Brock-Durlauf)."
+    )
+    rank_concern: float = Field(
+        0.2, ge=0, description="Weight of the share of peers ranked above (reputation)."
+    )
+    reputation_value: float = Field(
+        1000.0,
+        ge=0,
+        description="Currency per episode of a unit of reputational loss at peer sensitivity 1.",
+    )
+
+
 class MetricSettings(_Model):
     """Settings of the metrics the payer and the tables compute."""
 
@@ -305,6 +352,7 @@ class Scenario(_Model):
         (), description="Bonus, penalty, withhold and shared-savings rules, in payment order."
     )
     metrics: MetricSettings = MetricSettings()
+    peer_pressure: PeerPressure = PeerPressure()
     behaviour: Behaviour = Behaviour()
     output: Output = Output()
 
