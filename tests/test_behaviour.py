@@ -104,3 +104,62 @@ def test_part_of_a_change_persists_after_the_policy_ends():
         assert gain[29] < 0.6 * gain[9]  # and the gain decays once it ends
     assert gains[0.0][29] < 0.25 * gains[0.0][9]
     assert gains[0.5][29] > 1.5 * gains[0.0][29]  # habits keep more of it
+
+
+def one_team_world(physicians: int, monitoring: float, bonus: bool) -> simulate.Scenario:
+    """One orthopaedic team of ``physicians``, demand scaled to size, optionally a team
+    bonus for low complications worth the same per physician whatever the size."""
+    from simulate.scenario.loader import resolve_scenario
+
+    data = resolve_scenario("baseline_ffs").data
+    data["name"] = f"team_{physicians}"
+    data["replications"] = 2
+    data["horizon_periods"] = 12
+    data["warmup_periods"] = 1
+    data["behaviour"] = {"model": "adaptive", "noise_sd": 0.0}
+    hip = data["conditions"][0]
+    data["conditions"] = [{**hip, "arrival_rate": 0.8 * physicians}]
+    data["teams"] = [
+        {
+            "name": "orthopaedics",
+            "physicians": physicians,
+            "caseload_per_physician": 3,
+            "team_based_care": {"peer_monitoring": monitoring},
+        }
+    ]
+    data["incentives"] = (
+        [
+            {
+                "type": "target",
+                "metric": "complication_rate",
+                "level": "team",
+                "worst": 0.04,
+                "best": 0.01,
+                "amount": 60000 * physicians,
+                "every": 1,
+            }
+        ]
+        if bonus
+        else []
+    )
+    return simulate.Scenario.model_validate(data)
+
+
+def effort_response(physicians: int, monitoring: float) -> float:
+    """Mean quality effort with the team bonus minus without, over periods 6-11."""
+    effort = []
+    for bonus in (False, True):
+        result = simulate.run(one_team_world(physicians, monitoring, bonus), workers=2)
+        late = result.physicians[result.physicians["period"] >= 6]
+        effort.append(late["style_quality_effort"].mean())
+    return effort[1] - effort[0]
+
+
+def test_team_bonus_is_diluted_by_free_riding_unless_peers_monitor_each_other():
+    """Kandel & Lazear: a shared bonus is diluted 1/N; mutual monitoring restores effort."""
+    small, large = effort_response(2, 0.0), effort_response(10, 0.0)
+    assert small > 0.02
+    assert large < 0.3 * small  # free-riding in the large team
+    watched_small, watched_large = effort_response(2, 1.0), effort_response(10, 1.0)
+    assert watched_large > 0.8 * watched_small  # with monitoring size no longer dilutes
+    assert watched_large > 5 * large

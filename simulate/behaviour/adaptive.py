@@ -342,7 +342,7 @@ class AdaptiveStyle:
         every = self.peer.publish_every
         if self.peer.transparency == "none" or (period + 1) % every:
             return
-        window = ledger.physician[max(0, period - every + 1) : period + 1].sum(axis=0)
+        window = ledger.physician[max(0, period - self.peer.window + 1) : period + 1].sum(axis=0)
         figures = peer.published_metrics(window)
         if self.dashboard is not None:
             count = self._publications

@@ -302,6 +302,12 @@ class PeerPressure(_Model):
         "or the physician's own past figures.",
     )
     publish_every: int = Field(1, ge=1, le=120, description="Periods between publications.")
+    window: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Periods each published figure covers (a rolling window, as dashboards use).",
+    )
     conformity: float = Field(
         1.0, ge=0, description="Weight of the squared relative gap to the norm (Brock-Durlauf)."
     )
