@@ -339,8 +339,13 @@ class AdaptiveStyle:
 
     def _publish(self, period: int, ledger) -> None:
         """Publish the dashboard at the close of ``period`` when it is due."""
-        every = self.peer.publish_every
-        if self.peer.transparency == "none" or (period + 1) % every:
+        every, config = self.peer.publish_every, self.peer
+        ended = config.end_period is not None and period > config.end_period
+        if ended:
+            self.dashboard = None  # no longer published: nothing to compare with
+        if config.transparency == "none" or period < config.start_period or ended:
+            return
+        if (period - config.start_period + 1) % every:
             return
         window = ledger.physician[max(0, period - self.peer.window + 1) : period + 1].sum(axis=0)
         figures = peer.published_metrics(window)

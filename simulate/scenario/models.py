@@ -302,6 +302,10 @@ class PeerPressure(_Model):
         "or the physician's own past figures.",
     )
     publish_every: int = Field(1, ge=1, le=120, description="Periods between publications.")
+    start_period: int = Field(0, ge=0, description="First period whose close publishes.")
+    end_period: int | None = Field(
+        None, ge=0, description="Last period whose close publishes (none: to the end)."
+    )
     window: int = Field(
         12,
         ge=1,
