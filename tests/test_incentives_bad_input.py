@@ -160,3 +160,25 @@ def test_real_command_line_exits_2_without_traceback(tmp_path):
     )
     assert done.returncode == 2, done.stderr
     check_message(done.stdout, done.stderr, path, case)
+
+
+def test_duplicate_rule_names_and_bad_quality_gates_are_refused(tmp_path):
+    """Two rules with one name cannot be told apart in payments.csv; a gate on a metric
+    that cannot be risk-adjusted would be silently crude."""
+    from simulate.errors import ScenarioError
+    from simulate.scenario import load_scenario
+
+    base = f"name: x\nextends: {BASELINE}\nincentives:\n"
+    rule = "  - {type: per_unit, name: same, metric: episodes, rate: 1}\n"
+    path = tmp_path / "dup.yaml"
+    path.write_text(base + rule + rule)
+    with pytest.raises(ScenarioError, match="already used by incentives\\[0\\]") as error:
+        load_scenario(path)
+    assert error.value.line == 5 and error.value.field == "incentives[1].name"
+    gate = (
+        "  - {type: shared_savings, benchmark: 20000,\n"
+        "     quality_gate: {metric: value, threshold: 0.02, risk_adjusted: true}}\n"
+    )
+    path.write_text(base + gate)
+    with pytest.raises(ScenarioError, match="cannot be risk-adjusted"):
+        load_scenario(path)

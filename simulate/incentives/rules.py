@@ -386,12 +386,15 @@ class QualityGate(BaseModel):
     threshold: float = Field(description="The metric must beat this.")
     risk_adjusted: bool = False
 
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        return check_metric(metric)
+
     @model_validator(mode="after")
-    def _known(self):
-        if self.metric not in CATALOGUE:
-            raise ValueError(
-                f"unknown metric '{self.metric}'; the catalogue has: {', '.join(CATALOGUE)}"
-            )
+    def _adjustable(self):
+        if self.risk_adjusted and not CATALOGUE[self.metric].risk_adjustable:
+            raise ValueError(f"metric '{self.metric}' cannot be risk-adjusted")
         return self
 
 

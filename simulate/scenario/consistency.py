@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from simulate.incentives.catalogue import CATALOGUE
 from simulate.scenario.models import Scenario
 from simulate.scenario.yaml_source import Path_
 
@@ -53,6 +54,26 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 )
         if condition.teams is not None and not condition.teams:
             problems.append((("conditions", index, "teams"), "must name at least one team"))
+    labels = scenario.rule_labels
+    for index, label in enumerate(labels):
+        if label in labels[:index]:
+            first = labels.index(label)
+            problems.append(
+                (
+                    ("incentives", index, "name"),
+                    f"rule name '{label}' is already used by incentives[{first}]",
+                )
+            )
+            break
+    for index, rule in enumerate(scenario.incentives):
+        gate = getattr(rule, "quality_gate", None)
+        if gate is not None and rule.level == "physician" and CATALOGUE[gate.metric].team_only:
+            problems.append(
+                (
+                    ("incentives", index, "quality_gate", "metric"),
+                    f"metric '{gate.metric}' exists for teams and the organisation only",
+                )
+            )
     payment = scenario.payment
     if not any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
         problems.append(
