@@ -310,18 +310,23 @@ def _tag_of(node: dict) -> Any:
     return next((node[key] for key in TAG_KEYS if key in node), None)
 
 
+def _tag_message(tag: Any, what: str, names: list[str], missing: str, allowed: str) -> str:
+    """Message for an unknown (or missing) union tag, with the nearest known name."""
+    if tag is None:
+        return f"{missing} ({allowed})"
+    hint = suggest(str(tag), names)
+    text = f"unknown {what} '{tag}'"
+    if hint:
+        text += f"; did you mean '{hint}'?"
+    return f"{text} ({allowed})"
+
+
 def _rule_type_message(tag: Any) -> str:
     from simulate.incentives.rules import RULE_TYPES
 
     names = list(RULE_TYPES)
     known = f"known rule types: {', '.join(names)}"
-    if tag is None:
-        return f"a rule needs 'type:' ({known})"
-    hint = suggest(str(tag), names)
-    text = f"unknown rule type '{tag}'"
-    if hint:
-        text += f"; did you mean '{hint}'?"
-    return f"{text} ({known})"
+    return _tag_message(tag, "rule type", names, "a rule needs 'type:'", known)
 
 
 def _is_number(value: Any) -> bool:
@@ -355,13 +360,8 @@ def _distribution_message(tag: Any) -> str:
 
     names = list(DISTRIBUTION_NAMES)
     allowed = f"allowed: {', '.join(names)}, or a plain number for a fixed value"
-    if tag is None:
-        return f"a distribution is a plain number or a mapping with 'dist:'; {allowed}"
-    hint = suggest(str(tag), names)
-    text = f"unknown distribution '{tag}'"
-    if hint:
-        text += f"; did you mean '{hint}'?"
-    return f"{text} ({allowed})"
+    missing = "a distribution is a plain number or a mapping with 'dist:'"
+    return _tag_message(tag, "distribution", names, missing, allowed)
 
 
 def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: Any) -> str:
