@@ -106,6 +106,43 @@ def test_part_of_a_change_persists_after_the_policy_ends():
     assert gains[0.5][29] > 1.5 * gains[0.0][29]  # habits keep more of it
 
 
+DASHBOARD = [
+    "peer_pressure.norm=top_decile",
+    "peer_pressure.metrics=[readmission_rate]",
+]
+
+
+def test_dashboard_with_top_decile_norm_narrows_variation_of_the_shown_metric():
+    """An internal dashboard with an achievable-benchmark norm pulls laggards toward the
+    top decile: the between-physician coefficient of variation (within each team) of the
+    shown metric, each physician's readmission risk as their style implies it (the
+    dashboard figure net of sampling noise; risk at a 10% base rate, below any cap),
+    falls against no transparency."""
+    from simulate.model import outcomes
+    from simulate.scenario.models import Clinical
+
+    def variation(transparency: str) -> np.ndarray:
+        result = run(
+            "baseline_ffs",
+            *DASHBOARD,
+            f"peer_pressure.transparency={transparency}",
+            replications=4,
+            horizon=24,
+        )
+        out = []
+        for rep in result.replications:
+            effort = rep.quality_effort[-1]
+            risk = outcomes.readmission_probability(0.1, 1.0, effort, 0.0, Clinical())
+            assert risk.max() < Clinical().max_probability
+            for team in np.unique(rep.physician_team):
+                x = risk[rep.physician_team == team]
+                out.append(x.std() / x.mean())
+        return np.array(out)
+
+    change = paired_interval(variation("internal_dashboard"), variation("none"))
+    assert change[2] < 0
+
+
 def one_team_world(physicians: int, monitoring: float, bonus: bool) -> simulate.Scenario:
     """One orthopaedic team of ``physicians``, demand scaled to size, optionally a team
     bonus for low complications worth the same per physician whatever the size."""

@@ -59,17 +59,6 @@ def _relative_sd(name: str, value: np.ndarray, episodes: np.ndarray) -> np.ndarr
     return np.full(value.shape, CONTINUOUS_CV) / np.sqrt(n)
 
 
-def _perturbed(metrics: dict, index: int, z: float, episodes: float) -> dict:
-    """``metrics`` with the unit at ``index`` scattered by ``z`` sampling standard deviations."""
-    out = dict(metrics)
-    for name in NOISY_METRICS:
-        values = metrics[name].copy()
-        sd = _relative_sd(name, values[index : index + 1], np.array([episodes]))[0]
-        values[index] = values[index] * max(0.0, 1.0 + z * sd)
-        out[name] = values
-    return out
-
-
 def _variant_lookup(own: dict, noise: np.ndarray, episodes: np.ndarray):
     """``Evaluation.metric`` over variants of one unit, with sampling noise applied."""
 
@@ -192,7 +181,7 @@ class AdaptiveStyle:
 
     # ------------------------------------------------------------------- money
     def _rule_money(
-        self, i: int, rule: Rule, r: int, styles: np.ndarray, expect, context, n_episodes: float
+        self, i: int, rule: Rule, styles: np.ndarray, expect, context, n_episodes: float
     ) -> np.ndarray:
         """Expected amount of ``rule`` per episode for each candidate style (loss-weighted)."""
         payer, ledger, period = context.payer, context.ledger, context.period
@@ -303,9 +292,9 @@ class AdaptiveStyle:
             ledger, period = context.ledger, context.period
             recent = ledger.physician[max(0, period - 2) : period + 1, i]
             n_episodes = max(float(recent[:, F["episodes"]].mean()), 1.0)
-            for r, rule in enumerate(context.payer.rules):
+            for rule in context.payer.rules:
                 if rule.in_force(period + 1):
-                    money += self._rule_money(i, rule, r, styles, expect, context, n_episodes)
+                    money += self._rule_money(i, rule, styles, expect, context, n_episodes)
         traits = self.traits
         gap = styles - self.reference[i]
         return (

@@ -1,8 +1,9 @@
 """What a physician expects per index episode under a candidate practice style.
 
-Pure functions of style over the physician's own case mix (shares of condition x
-severity among their recent index episodes), built from the same outcome, cost and
-payment functions the world uses, so anticipated and realised figures cannot drift apart.
+Pure functions of style over the physician's expected case mix (shares of condition x
+severity: their team's arrival rates times the severity shares), built from the same
+outcome, cost and payment functions the world uses, so anticipated and realised figures
+cannot drift apart.
 """
 
 from __future__ import annotations
