@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -55,9 +57,45 @@ def _fail(error: ScenarioError) -> None:
     raise typer.Exit(2)
 
 
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal (Ctrl-C or SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame) -> None:
+    raise Interrupted(signum)
+
+
+def _load_manifest_scenario(path: Path):
+    """The resolved scenario stored in a run's manifest.json."""
+    import json
+
+    from pydantic import ValidationError
+
+    from simulate.scenario.models import Scenario
+
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return Scenario.model_validate(manifest["scenario"])
+    except OSError as exc:
+        raise ScenarioError(f"cannot read manifest: {exc.strerror}", file=str(path)) from None
+    except (ValueError, KeyError, TypeError, ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ScenarioError(f"not a ValueSim manifest: {first}", file=str(path)) from None
+
+
 @app.command()
 def run(
-    scenario_file: ScenarioFile,
+    scenario_file: Annotated[
+        str | None,
+        typer.Argument(help="Scenario YAML file, or the name of a bundled scenario."),
+    ] = None,
     replications: Annotated[
         int | None, typer.Option("--replications", "-r", min=1, help="Replications to run.")
     ] = None,
@@ -74,22 +112,44 @@ def run(
     episode_log: Annotated[
         bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing results folder.")
+    ] = False,
+    from_manifest: Annotated[
+        Path | None,
+        typer.Option("--from-manifest", help="Rerun the scenario stored in a run's manifest.json."),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
 ) -> None:
     """Run a scenario's replications and write tables and a manifest to the results folder."""
     from simulate.experiment.executors import default_workers
+    from simulate.experiment.replications import build_result, with_run_options
     from simulate.experiment.replications import run as run_scenario
-    from simulate.output.store import write_run
+    from simulate.output.store import is_occupied, write_directory, write_run
     from simulate.scenario.loader import resolve_scenario
 
     try:
-        resolved = resolve_scenario(scenario_file, overrides or [])
+        if (scenario_file is None) == (from_manifest is None):
+            raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
+        if from_manifest is not None:
+            if overrides:
+                raise ScenarioError("--set cannot be combined with --from-manifest")
+            scenario, files, applied = _load_manifest_scenario(from_manifest), [], []
+            files = [str(from_manifest)]
+        else:
+            resolved = resolve_scenario(scenario_file, overrides or [])
+            scenario, files, applied = resolved.scenario, list(resolved.files), resolved.overrides
+        scenario = with_run_options(scenario, replications=replications, seed=seed)
+        directory = out_dir if out_dir is not None else Path("results") / scenario.name
+        if is_occupied(directory) and not overwrite:
+            raise ScenarioError(
+                f"results folder '{directory}' already exists; choose another --out or "
+                "pass --overwrite to replace it"
+            )
     except ScenarioError as error:
         _fail(error)
-    scenario = resolved.scenario
-    n = replications or scenario.replications
     n_workers = workers or default_workers()
     show_progress = not quiet and err.is_terminal
     progress = Progress(
@@ -102,20 +162,39 @@ def run(
         disable=not show_progress,
         transient=True,
     )
-    with progress:
-        task = progress.add_task("run", total=n)
-        result = run_scenario(
-            scenario,
-            replications=replications,
-            seed=seed,
-            workers=n_workers,
-            episode_log=episode_log or None,
-            on_done=lambda done: progress.update(task, completed=done),
-        )
-    directory = out_dir if out_dir is not None else Path("results") / result.scenario.name
+    finished: dict[int, object] = {}
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    started = time.perf_counter()
+    try:
+        with progress:
+            task = progress.add_task("run", total=scenario.replications)
+            result = run_scenario(
+                scenario,
+                workers=n_workers,
+                episode_log=episode_log or None,
+                on_done=lambda done: progress.update(task, completed=done),
+                on_result=finished.__setitem__,
+            )
+        complete = True
+    except (KeyboardInterrupt, Interrupted) as stop:
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish writing what is kept
+        code = EXIT_INTERRUPTED[signum]
+        if not finished:
+            err.print(
+                f"interrupted ({signal.Signals(signum).name}): nothing finished, nothing written"
+            )
+            raise typer.Exit(code) from None
+        kept = [finished[k] for k in sorted(finished)]
+        result = build_result(scenario, kept, elapsed_seconds=time.perf_counter() - started)
+        complete = False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     extra = {
-        "source_files": list(resolved.files),
-        "overrides": list(resolved.overrides),
+        "complete": complete,
+        "replications_finished": len(result.replications),
+        "source_files": files,
+        "overrides": list(applied),
         "workers": n_workers,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "patients": _patient_totals(result),
@@ -123,10 +202,20 @@ def run(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
     }
-    write_run(result.tables(), result.scenario, directory, extra=extra)
+    write_directory(
+        directory, lambda folder: write_run(result.tables(), result.scenario, folder, extra=extra)
+    )
+    if not complete:
+        n = len(result.replications)
+        err.print(
+            f"interrupted: {n} of {scenario.replications} replications finished and were "
+            f"written to {directory} (manifest: complete false)",
+            highlight=False,
+        )
+        raise typer.Exit(code)
     if not quiet:
         _print_summary(result)
-        out.print(f"results written to [bold]{directory}[/]", highlight=False)
+        out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
 
 
 def _patient_totals(result) -> dict[str, int]:

@@ -30,17 +30,21 @@ def map_ordered(
     *,
     workers: int = 1,
     on_done: Callable[[int], Any] | None = None,
+    on_result: Callable[[int, Out], Any] | None = None,
 ) -> list[Out]:
     """``[function(x) for x in items]``, on ``workers`` processes (1 = here, serially).
 
-    ``on_done(k)`` is called as each item finishes (for progress bars). ``function``
-    must be importable (a module-level function) when ``workers > 1``.
+    ``on_done(k)`` is called as each item finishes (for progress bars), ``on_result(i, y)``
+    with each finished item's index and result (so an interrupted caller keeps what
+    finished). ``function`` must be importable (module level) when ``workers > 1``.
     """
     workers = max(1, min(workers, len(items)))
     if workers == 1:
         out = []
-        for item in items:
+        for index, item in enumerate(items):
             out.append(function(item))
+            if on_result:
+                on_result(index, out[-1])
             if on_done:
                 on_done(len(out))
         return out
@@ -49,7 +53,10 @@ def map_ordered(
         futures = {pool.submit(function, item): k for k, item in enumerate(items)}
         try:
             for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
+                index = futures[future]
+                results[index] = future.result()
+                if on_result:
+                    on_result(index, results[index])
                 if on_done:
                     on_done(done)
         except BaseException:

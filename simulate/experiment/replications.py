@@ -61,11 +61,12 @@ def run_replications(
     workers: int = 1,
     episode_log: bool | None = None,
     on_done: Callable[[int], object] | None = None,
+    on_result: Callable[[int, ReplicationResult], object] | None = None,
 ) -> list[ReplicationResult]:
     """Replications 0..n-1 of ``scenario``, in order, on ``workers`` processes."""
     log = scenario.output.episode_log if episode_log is None else episode_log
     jobs = [_Job(scenario, k, log) for k in range(scenario.replications)]
-    return map_ordered(_run_job, jobs, workers=workers, on_done=on_done)
+    return map_ordered(_run_job, jobs, workers=workers, on_done=on_done, on_result=on_result)
 
 
 def build_result(
@@ -113,6 +114,7 @@ def run(
     workers: int = 1,
     episode_log: bool | None = None,
     on_done: Callable[[int], object] | None = None,
+    on_result: Callable[[int, ReplicationResult], object] | None = None,
 ) -> RunResult:
     """Run a scenario (object, file path or bundled name) and return its tables.
 
@@ -128,7 +130,9 @@ def run(
         raise ValueError("overrides apply to scenario files; pass a path or bundled name")
     scenario = with_run_options(scenario, replications=replications, seed=seed)
     started = time.perf_counter()
-    results = run_replications(scenario, workers=workers, episode_log=episode_log, on_done=on_done)
+    results = run_replications(
+        scenario, workers=workers, episode_log=episode_log, on_done=on_done, on_result=on_result
+    )
     return build_result(
         scenario, results, elapsed_seconds=time.perf_counter() - started, source=source
     )

@@ -10,6 +10,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -125,3 +126,32 @@ def write_run(
     text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
     written.append(write_text(directory / MANIFEST, text))
     return written
+
+
+def is_occupied(directory: Path) -> bool:
+    """Whether ``directory`` exists and holds anything."""
+    return directory.exists() and (not directory.is_dir() or any(directory.iterdir()))
+
+
+def write_directory(directory: Path, write: Callable[[Path], Any]) -> None:
+    """Fill a fresh folder with ``write(folder)``, then put it in place of ``directory``.
+
+    The new results appear whole or not at all: they are written into a hidden sibling
+    folder first; an existing ``directory`` is moved aside, the new one renamed into
+    place, and only then is the old one deleted.
+    """
+    directory = directory.resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent))
+    try:
+        write(staging)
+        old = None
+        if directory.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
+            os.replace(directory, old / directory.name)
+        os.replace(staging, directory)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

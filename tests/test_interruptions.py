@@ -1,0 +1,86 @@
+"""Results folders are never half-written or silently replaced; signals stop runs cleanly;
+a manifest is enough to rerun a run."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+SHORT = ["--set", "horizon_periods=4", "--set", "warmup_periods=1"]
+
+
+def simulate_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulate", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_existing_results_are_kept_unless_overwrite_is_given(tmp_path):
+    out = tmp_path / "run"
+    first = simulate_cli("run", "baseline_ffs", "-r", "2", "--out", str(out), "-q", *SHORT)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = simulate_cli("run", "baseline_ffs", "-r", "3", "--out", str(out), "-q", *SHORT)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr and "--overwrite" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    replaced = simulate_cli(
+        "run", "baseline_ffs", "-r", "3", "--out", str(out), "-q", "--overwrite", *SHORT
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folders left
+
+
+def test_a_manifest_reruns_the_same_numbers(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    done = simulate_cli("run", "tournament", "-r", "2", "--out", str(first), "-q", *SHORT)
+    assert done.returncode == 0, done.stderr
+    again = simulate_cli(
+        "run", "--from-manifest", str(first / "manifest.json"), "--out", str(second), "-q"
+    )
+    assert again.returncode == 0, again.stderr
+    for name in ("trajectories.csv", "payments.csv", "physicians.csv", "summary.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"scenario": {"name": 3}}')
+    bad = simulate_cli("run", "--from-manifest", str(broken), "--out", str(tmp_path / "c"))
+    assert bad.returncode == 2
+    assert "broken.json" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_run_and_keeps_complete_files_of_what_finished(tmp_path, signum, code):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "simulate", "run", "baseline_ffs", "-r", "400"]
+    command += ["--workers", "1", "--out", str(out), "-q", *SHORT]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # start-up and a few replications (each well under a second)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    if not out.exists():  # nothing had finished: nothing written
+        assert "nothing was written" in stderr or "nothing finished" in stderr
+        return
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    finished = manifest["replications_finished"]
+    assert 0 < finished < 400
+    trajectories = pd.read_csv(out / "trajectories.csv")
+    assert trajectories["replication"].nunique() == finished
+    assert sorted(trajectories["replication"].unique()) == list(range(finished))
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
