@@ -64,8 +64,8 @@ class Interrupted(Exception):
     """The run was stopped by a signal (Ctrl-C or SIGTERM)."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+        super().__init__(signum)  # args must rebuild it: SimPy re-raises copies
+        self.signum = int(signum)
 
 
 def _raise_interrupted(signum: int, frame) -> None:
@@ -219,7 +219,7 @@ def run(
 
 
 def _patient_totals(result) -> dict[str, int]:
-    keys = ("arrived", "finished", "queued", "in_treatment", "awaiting_readmission")
+    keys = ("arrived", "finished", "queued", "in_treatment", "awaiting_readmission", "turned_away")
     return {k: int(sum(getattr(r.tally, k) for r in result.replications)) for k in keys}
 
 
@@ -276,8 +276,11 @@ def validate(
         f"{s.horizon_periods} periods of {s.period_days:g} days, {s.replications} replications",
         highlight=False,
     )
-    for load in team_loads(s):
-        flag = "  [bold red]demand exceeds capacity: the queue will grow without bound[/]"
+    for load, team in zip(team_loads(s), s.teams, strict=True):
+        flag = (
+            "  [bold red]warning: demand exceeds capacity; the queue will fill to "
+            f"max_queue ({team.max_queue:,}) and further patients are turned away[/]"
+        )
         out.print(
             f"  team {load.team}: {load.arrival_rate:.3g} patients/day, offered load "
             f"{load.offered_load:.3g} of {load.capacity} slots, utilisation {load.utilisation:.2f}"

@@ -291,7 +291,11 @@ def test_every_arriving_patient_is_accounted_for(source, request):
         tally = rep.tally
         assert tally.arrived > 0
         assert tally.arrived == (
-            tally.finished + tally.queued + tally.in_treatment + tally.awaiting_readmission
+            tally.finished
+            + tally.queued
+            + tally.in_treatment
+            + tally.awaiting_readmission
+            + tally.turned_away
         )
 
         def total(field, rep=rep):
@@ -353,3 +357,39 @@ def test_index_episode_count_matches_episode_log(short_scenario):
             mine["wait_days"], mine["start_day"] - mine["queue_join_day"], rtol=0, atol=1e-9
         )
         assert (mine["end_day"] > mine["start_day"]).all()
+
+
+def test_an_overloaded_world_is_reported_and_stays_bounded(tmp_path):
+    """Utilisation >= 1: `simulate validate` says so with the numbers; a run finishes with
+    the queue capped at max_queue, the excess turned away and every patient accounted for."""
+    from typer.testing import CliRunner
+
+    from simulate.cli import app
+
+    overload = [
+        "conditions[0].arrival_rate=12",
+        "teams[0].max_queue=40",
+        "horizon_periods=6",
+        "warmup_periods=1",
+        "replications=2",
+    ]
+    args = ["validate", "baseline_ffs"] + [x for o in overload for x in ("--set", o)]
+    shown = CliRunner().invoke(app, args)
+    assert shown.exit_code == 0
+    text = " ".join(shown.output.split())
+    assert "demand exceeds capacity" in text and "max_queue (40)" in text
+    assert "team orthopaedics: 12 patients/day" in text
+    result = simulate.run("baseline_ffs", overrides=overload)
+    teams = result.trajectories[result.trajectories["unit"] == "orthopaedics"]
+    assert teams["turned_away"].sum() > 0
+    assert teams["mean_queue_length"].max() <= 40
+    for rep in result.replications:
+        tally = rep.tally
+        assert tally.turned_away > 0 and tally.queued <= 40 + 40  # both teams' queues
+        assert tally.arrived == (
+            tally.finished
+            + tally.queued
+            + tally.in_treatment
+            + tally.awaiting_readmission
+            + tally.turned_away
+        )

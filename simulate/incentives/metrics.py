@@ -33,6 +33,7 @@ METRIC_UNITS: dict[str, str] = {
     "p95_wait_days": "days",
     "share_waiting_over_target": "share of treatment starts",
     "mean_queue_length": "patients",
+    "turned_away": "episodes refused at a full queue per period",
     "recovery_days": "days per index episode",
     "qalys": "QALYs per period",
     "value": "QALYs per 1,000 currency units of cost",
@@ -44,8 +45,10 @@ METRIC_UNITS: dict[str, str] = {
 """Every metric column, in output order, with its unit."""
 METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
 FLOW_METRICS = frozenset(
-    ("arrivals", "episodes", "readmission_episodes", "cost", "qalys", *PAYMENT_COLUMNS)
-) | {"payment_total"}
+    {"arrivals", "episodes", "readmission_episodes", "cost", "qalys", "turned_away"}
+    | set(PAYMENT_COLUMNS)
+    | {"payment_total"}
+)
 """Totals over time: reported per period (summaries) or per window (rule evaluation)."""
 
 
@@ -89,6 +92,7 @@ def compute_metrics(
         "p95_wait_days": quantiles(hist, 0.95),
         "share_waiting_over_target": share_above(hist, wait_target_days),
         "mean_queue_length": team["queue_area"] / days if team else nan,
+        "turned_away": team["turned_away"] / periods if team else nan,
         "recovery_days": ratio(s["recovery_days"], episodes),
         "qalys": s["qalys"] / periods,
         "value": ratio(s["qalys"], s["cost"] / 1000.0),

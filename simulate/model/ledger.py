@@ -39,6 +39,7 @@ TEAM_FIELDS: tuple[str, ...] = (
     "arrivals",  # new patients routed to the team
     "queue_entries",  # episodes (index and readmission) that joined the queue
     "queue_area",  # integral of queue length over time (patient-days)
+    "turned_away",  # episodes refused because the queue was full (max_queue)
 )
 T = {name: index for index, name in enumerate(TEAM_FIELDS)}
 

@@ -39,6 +39,8 @@ class PatientTally:
     in_treatment: int = 0
     awaiting_readmission: int = 0
     """Discharged and due to be readmitted after the run's end time."""
+    turned_away: int = 0
+    """Arrived (or returned for readmission) to a full queue and were sent elsewhere."""
     queued_wait_days: float = 0.0
     """Days already waited by those still queued at the end (for Little's law)."""
 

@@ -45,6 +45,7 @@ _EXP_COMPL, _EXP_READM = F["expected_complications"], F["expected_readmissions"]
 _P_FFS, _P_BUNDLE = F["fee_for_service"], F["bundled"]
 _P_CAP, _P_SAL, _INCENTIVES = F["capitation"], F["salary"], F["incentives"]
 _ARRIVALS, _ENTRIES, _AREA = T["arrivals"], T["queue_entries"], T["queue_area"]
+_TURNED = T["turned_away"]
 
 
 class World:
@@ -73,6 +74,7 @@ class World:
         self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in scenario.teams]
         self._free = [deque(self._slots(t_index)) for t_index in range(n_teams)]
         self._queue_len = [0] * n_teams
+        self._max_queue = [t.max_queue for t in scenario.teams]
         self._queue_since = [0.0] * n_teams
 
         shares = np.cumsum([c.share for c in scenario.severity.classes])
@@ -274,6 +276,14 @@ class World:
         ledger.current_hist[physician][wait_bin] += 1
         return request, physician, joined, start
 
+    def _turned_away(self, team: int) -> bool:
+        """Whether the team's queue is full; if so, count the episode as turned away."""
+        if self._queue_len[team] < self._max_queue[team]:
+            return False
+        self.tally.turned_away += 1
+        self.ledger.current_team[team][_TURNED] += 1
+        return True
+
     def _release(self, team: int, request, physician: int) -> None:
         self.resources[team].release(request)
         self._free[team].append(physician)
@@ -286,6 +296,8 @@ class World:
         tally.arrived += 1
         patient = tally.arrived
         self.ledger.current_team[team][_ARRIVALS] += 1
+        if self._turned_away(team):
+            return
 
         request, i, joined, start = yield from self._treatment(team)
         intensity, effort = self._intensity[i], self._effort[i]
@@ -326,6 +338,8 @@ class World:
         tally.awaiting_readmission += 1
         yield env.timeout(u_delay * self._window[c])
         tally.awaiting_readmission -= 1
+        if self._turned_away(team):
+            return
         request, j, joined, start = yield from self._treatment(team)
         r_cost = self._readm_cost[j][c][s]  # resources used by the treating physician
         yield env.timeout(

@@ -20,6 +20,7 @@ from simulate.scenario.yaml_source import (
     Located,
     Path_,
     format_path,
+    one_line,
     read_yaml_file,
     read_yaml_text,
 )
@@ -52,10 +53,13 @@ def bundled_scenarios() -> list[Path]:
 def find_scenario_file(source: str | Path) -> Path:
     """A path as given, or a bundled scenario by name (``baseline_ffs[.yaml]``)."""
     path = Path(source)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ScenarioError(f"cannot read file: {exc.strerror}", file=str(source)) from None
     name = path.name if path.suffix else path.name + ".yaml"
-    if path.parent == Path(".") and (bundled_dir() / name).exists():
+    if path.parent == Path(".") and _is_file(bundled_dir() / name):
         return bundled_dir() / name
     known = [p.stem for p in bundled_scenarios()]
     hint = suggest(path.stem, known)
@@ -116,9 +120,24 @@ def _merge_lines(
     return {**kept, **child.lines}
 
 
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False also when the name cannot be a path here."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL character
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _find_parent(path: Path, parent_name: str) -> Path | None:
     for candidate in (path.parent / parent_name, bundled_dir() / parent_name):
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
 
@@ -158,7 +177,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[Located, li
     parent_path = _find_parent(path, parent_name)
     if parent_path is None:
         folder = path.parent.resolve()
-        if (folder / parent_name).is_dir():
+        if _is_dir(folder / parent_name):
             raise fail(f"'{parent_name}' is a folder, not a scenario file")
         near = {p.stem: p.name for p in (*bundled_scenarios(), *folder.glob("*.y*ml"))}
         hint = suggest(Path(parent_name).stem, sorted(near))
@@ -445,7 +464,30 @@ def validation_error(exc: ValidationError, data: Any, lines: dict, main_file: st
 
 
 def resolve_scenario(source: str | Path, overrides: Sequence[str] = ()) -> ResolvedScenario:
-    """Read, merge, override and validate a scenario; raise ScenarioError when unusable."""
+    """Read, merge, override and validate a scenario; raise ScenarioError when unusable.
+
+    Every error message is one line: what the user wrote is quoted with line breaks and
+    other unprintable characters escaped.
+    """
+    try:
+        return _resolve(source, overrides)
+    except ScenarioError as error:
+        raise _on_one_line(error) from None
+
+
+def _on_one_line(error: ScenarioError) -> ScenarioError:
+    parts = (error.message, error.file or "", error.field or "")
+    if all(part.isprintable() for part in parts):
+        return error
+    return ScenarioError(
+        one_line(error.message),
+        file=one_line(error.file) if error.file else None,
+        line=error.line,
+        field=one_line(error.field) if error.field else None,
+    )
+
+
+def _resolve(source: str | Path, overrides: Sequence[str]) -> ResolvedScenario:
     path = find_scenario_file(source)
     located, files = _read_with_extends(path, ())
     data, lines = located.data, dict(located.lines)

@@ -116,6 +116,13 @@ class Team(_Model):
         1, ge=1, le=1000, description="Patients a physician treats at the same time."
     )
     team_based_care: TeamBasedCare = TeamBasedCare()
+    max_queue: int = Field(
+        10_000,
+        ge=1,
+        le=10_000_000,
+        description="Longest queue; patients arriving to a full queue are turned away "
+        "(treated elsewhere) and counted, so an overloaded world stays bounded.",
+    )
 
     @property
     def capacity(self) -> int:

@@ -8,6 +8,7 @@ nesting depth and input size are bounded so hostile files fail fast.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,19 @@ class Located:
 
     data: Any
     lines: dict[Path_, tuple[str, int]] = field(default_factory=dict)
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters written as escapes.
+
+    Messages quote what the user wrote (keys, names, paths); a key such as ``"a\nb"``
+    must not break the one-line error apart. Printable text, accents included, is kept.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 def format_path(path: Path_) -> str:
@@ -113,12 +127,37 @@ def _too_deep_line(text: str) -> int | None:
     return None
 
 
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than MAX_DEPTH as it composes.
+
+    PyYAML composes recursively, and its scanner slows down with the square of the depth
+    of flow collections (``[[[[...``); stopping at MAX_DEPTH keeps both cheap.
+    """
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.depth > MAX_DEPTH:
+            line = self.peek_event().start_mark.line + 1
+            raise ScenarioError(
+                f"nesting deeper than {MAX_DEPTH} levels", file=self.file, line=line
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def read_yaml_text(text: str, file: str) -> Located:
     """Parse one YAML document from ``text``; ``file`` is used in messages only."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise ScenarioError(f"file is larger than the {MAX_BYTES:,}-byte limit", file=file)
     try:
-        loader = yaml.SafeLoader(text)  # checks for unprintable characters at once
+        loader = _DepthLimitedLoader(text, file)  # checks for unprintable characters at once
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
         raise ScenarioError(
@@ -144,6 +183,7 @@ def read_yaml_text(text: str, file: str) -> Located:
         if node is None:
             located.data = {}
             return located
+        _refuse_expansion(node, file)
         builder = _Builder(loader, file, located.lines)
         located.data = builder.build(node, (), 0)
         return located
@@ -152,23 +192,96 @@ def read_yaml_text(text: str, file: str) -> Located:
 
 
 def read_yaml_file(path: Path) -> Located:
-    """Read and parse a scenario file, with messages naming ``path``."""
+    """Read and parse a scenario file, with messages naming ``path``.
+
+    At most ``MAX_BYTES + 1`` bytes are read, whatever the file claims to be: a device
+    such as ``/dev/zero`` or an endless pipe reports size 0 but never ends.
+    """
     name = str(path)
-    if path.is_dir():
-        raise ScenarioError("is a folder, not a scenario file (give a .yaml file)", file=name)
+    too_large = ScenarioError(f"file is larger than the {MAX_BYTES:,}-byte limit", file=name)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError("is a folder, not a scenario file (give a .yaml file)", file=name)
+        if info.st_size > MAX_BYTES:
+            raise too_large
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"cannot read file: {exc.strerror}", file=name) from None
-    if size > MAX_BYTES:
-        raise ScenarioError(f"file is larger than the {MAX_BYTES:,}-byte limit", file=name)
+    if len(raw) > MAX_BYTES:
+        raise too_large
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError("file is not UTF-8 text", file=name) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror}", file=name) from None
-    return read_yaml_text(text, name)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"file is not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line} cannot be "
+            "read; save the file as UTF-8)",
+            file=name,
+        ) from None
+    # universal newlines, as text-mode reading gives: '\r\n' and '\r' end lines
+    return read_yaml_text(text.replace("\r\n", "\n").replace("\r", "\n"), name)
+
+
+def _value_nodes(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
+    """The children the builder turns into values, labelled by key or index."""
+    if isinstance(node, yaml.MappingNode):
+        return [
+            (key.value if isinstance(key, yaml.ScalarNode) else "?", value)
+            for key, value in node.value
+        ]
+    if isinstance(node, yaml.SequenceNode):
+        return list(enumerate(node.value))
+    return []
+
+
+def _refuse_expansion(root: yaml.Node, file: str) -> None:
+    """Refuse a document that expands to more than MAX_NODES values, before building it.
+
+    Aliases make the composed nodes a graph that shares nodes (and, with an alias inside
+    its own anchor, a cycle). Sizes are counted once per node, so a 'billion laughs'
+    costs time and memory in proportion to the file, not to its expansion. The node
+    blamed is the one at which building would pass the limit (or the nesting depth).
+    """
+    cap = MAX_NODES + 1
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            # a child still without a size is an ancestor: a cycle, endless expansion
+            total = 1 + sum(sizes.get(id(child), cap) for _, child in _value_nodes(node))
+            sizes[key] = min(total, cap)
+        elif key not in sizes and key not in on_path:
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for _, child in _value_nodes(node))
+    if sizes[id(root)] <= MAX_NODES:
+        return
+    budget, node, path = MAX_NODES, root, ()
+    message = f"document expands to more than {MAX_NODES:,} values (alias bomb?)"
+    for depth in range(MAX_NODES + 1):
+        budget -= 1
+        if budget < 0:
+            break
+        if depth > MAX_DEPTH:
+            message = f"nesting deeper than {MAX_DEPTH} levels"
+            break
+        for label, child in _value_nodes(node):
+            size = sizes.get(id(child), cap)
+            if size > budget:
+                node, path = child, (*path, label)
+                break
+            budget -= size
+        else:  # cannot happen: a node is entered only when its values do not fit
+            break
+    raise ScenarioError(
+        message, file=file, line=node.start_mark.line + 1, field=format_path(path) or None
+    )
 
 
 class _Builder:
