@@ -306,9 +306,9 @@ class World:
         cost = self._cost[comp][i][c][s]
         qaly = self._qaly[i][c][comp][readm]
         recovery = self._recovery_mean[c][comp] * (0.5 + u_recov)
+        fee, price = self._pay[False][i][c]  # all at the style in force when treatment starts
         yield env.timeout(work * self._treatment_days[c] * self._time_factor[i])
         self._release(team, request, i)
-        fee, price = self._pay[False][i][c]
         row = self.ledger.current[i]
         row[_EPISODES] += 1
         row[_COST] += cost
@@ -342,11 +342,11 @@ class World:
             return
         request, j, joined, start = yield from self._treatment(team)
         r_cost = self._readm_cost[j][c][s]  # resources used by the treating physician
+        fee, price = self._pay[True][j][c]
         yield env.timeout(
             work_readm * self._treatment_days[c] * self._readmit_time_share * self._time_factor[j]
         )
         self._release(team, request, j)
-        fee, price = self._pay[True][j][c]
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
         treating = self.ledger.current[j]
         treating[_READM_EP] += 1
