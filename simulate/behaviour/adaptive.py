@@ -4,6 +4,7 @@ that maximises their perceived utility under the payment rules in force.
 Per index episode, physician i values a candidate style s = (intensity, quality effort):
 
     U_i(s) = w_i * money(s) + a_i * V * qalys(s) - mu_i . (s - r_i) - c_i * A * |s - r_i|^2 / 2
+             - p_i * reputation(s)
 
 money: expected base payment per episode plus expected incentive payments per episode
 (losses weighted by loss aversion), computed by applying the same rule objects the
@@ -16,7 +17,9 @@ balances the marginal private cost of care, so without a financial incentive the
 reference is the best response (revealed preference). A: adjustment cost (currency per
 episode per unit of style squared). Physicians start in equilibrium under the base
 payment (``initial_style``); each period the style closes a share 1 - inertia_i of the
-gap to the best response, plus noise. See docs/model.md for sources and defaults.
+gap to the best response, plus noise. reputation: the loss of lagging the peer norm on
+the published dashboard (``peer``), weighted by peer sensitivity p_i. See docs/model.md
+for sources and defaults.
 """
 
 from __future__ import annotations
