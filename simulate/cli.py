@@ -85,7 +85,7 @@ def _load_manifest_scenario(path: Path):
         return Scenario.model_validate(manifest["scenario"])
     except OSError as exc:
         raise ScenarioError(f"cannot read manifest: {exc.strerror}", file=str(path)) from None
-    except (ValueError, KeyError, TypeError, ValidationError) as exc:
+    except (ValueError, KeyError, TypeError, ValidationError, RecursionError) as exc:
         first = str(exc).splitlines()[0]
         raise ScenarioError(f"not a ValueSim manifest: {first}", file=str(path)) from None
 
@@ -97,9 +97,12 @@ def run(
         typer.Argument(help="Scenario YAML file, or the name of a bundled scenario."),
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", min=1, help="Replications to run.")
+        int | None,
+        typer.Option("--replications", "-r", min=1, max=100_000, help="Replications to run."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**63 - 1, help="Seed (default: the scenario's).")
+    ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Results folder (default: results/<scenario name>)."),
@@ -107,7 +110,9 @@ def run(
     overrides: SetOption = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Worker processes (default: all cores; 1 runs serially)."),
+        typer.Option(
+            min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."
+        ),
     ] = None,
     episode_log: Annotated[
         bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")

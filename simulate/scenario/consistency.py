@@ -74,6 +74,15 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                     f"metric '{gate.metric}' exists for teams and the organisation only",
                 )
             )
+    pressure = scenario.peer_pressure
+    if pressure.end_period is not None and pressure.end_period < pressure.start_period:
+        problems.append(
+            (
+                ("peer_pressure", "end_period"),
+                f"end_period ({pressure.end_period}) is before start_period "
+                f"({pressure.start_period})",
+            )
+        )
     payment = scenario.payment
     if not any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
         problems.append(
@@ -82,6 +91,21 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 "give at least one base payment: fee_for_service, capitation, salary or bundled",
             )
         )
+    capitation = payment.capitation
+    if capitation is not None:
+        try:
+            amount = capitation.per_patient_per_period * capitation.list_size_per_physician
+        except OverflowError:  # an integer list size beyond the range of floating point
+            amount = math.inf
+        if not math.isfinite(amount):
+            digits = len(str(capitation.list_size_per_physician))
+            problems.append(
+                (
+                    ("payment", "capitation", "list_size_per_physician"),
+                    "per_patient_per_period x list_size_per_physician is too large to pay "
+                    f"(the list size has {digits} digits)",
+                )
+            )
     condition_names = [c.name for c in scenario.conditions]
     for scheme in ("fee_for_service", "bundled"):
         part = getattr(payment, scheme)

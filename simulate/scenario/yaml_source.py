@@ -25,6 +25,9 @@ MAX_DEPTH = 40
 """Deepest nesting of mappings and sequences accepted."""
 MAX_NODES = 200_000
 """Most values built from one document, aliases expanded (stops 'billion laughs')."""
+MAX_DIGITS = 1_000
+"""Longest integer accepted, in decimal digits (Python itself stops at 4,300)."""
+_TOO_MANY_DIGITS = 10**MAX_DIGITS
 
 _STANDARD_PREFIX = "tag:yaml.org,2002:"
 PLAIN_TAGS = frozenset(
@@ -353,8 +356,14 @@ class _Builder:
         self._check_tag(node, path)
         if node.tag == _STANDARD_PREFIX + "timestamp":
             return node.value  # a date is text here; no scenario field holds a date
+        too_long = f"a number of more than {MAX_DIGITS:,} digits is not allowed"
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             problem = exc.problem or "value cannot be read"
             raise self._fail(f"not allowed: {problem}", node, path) from None
+        except ValueError:  # int() refuses decimal text of more than 4,300 digits
+            raise self._fail(too_long, node, path) from None
+        if isinstance(value, int) and abs(value) >= _TOO_MANY_DIGITS:
+            raise self._fail(too_long, node, path)  # e.g. from hexadecimal, which int() reads
+        return value
