@@ -133,3 +133,26 @@ def test_api_workers_do_not_change_numbers(short_scenario):
     pooled = simulate.run(scenario, workers=2)
     for name, table in serial.tables().items():
         pd.testing.assert_frame_equal(table, pooled.tables()[name], check_exact=True, obj=name)
+
+
+def test_same_numbers_under_other_hash_seeds_and_working_directories(tmp_path):
+    """A whole run, not only its streams: PYTHONHASHSEED and the working directory do not
+    change a byte of trajectories.csv or payments.csv."""
+    import os
+
+    outputs = []
+    for k, (hash_seed, cwd) in enumerate((("0", tmp_path), ("4242", Path.home()))):
+        out = tmp_path / f"run{k}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-m", "simulate", "run", "tournament", "-r", "2", "-q"]
+        command += ["--out", str(out), "--set", "horizon_periods=4", "--set", "warmup_periods=1"]
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append([(out / name).read_bytes() for name in ("trajectories.csv", "payments.csv")])
+    assert outputs[0] == outputs[1]
