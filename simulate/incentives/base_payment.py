@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 PAYMENT_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
 """Line-item components of base payment, in ledger order."""
-FFS, CAPITATION, SALARY, BUNDLED = range(4)
 
 
 @dataclass(frozen=True)

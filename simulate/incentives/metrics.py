@@ -44,12 +44,6 @@ METRIC_UNITS: dict[str, str] = {
 }
 """Every metric column, in output order, with its unit."""
 METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
-FLOW_METRICS = frozenset(
-    {"arrivals", "episodes", "readmission_episodes", "cost", "qalys", "turned_away"}
-    | set(PAYMENT_COLUMNS)
-    | {"payment_total"}
-)
-"""Totals over time: reported per period (summaries) or per window (rule evaluation)."""
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

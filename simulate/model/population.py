@@ -7,10 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulate.model.streams import Streams
-from simulate.scenario.models import PhysicianTraits, PracticeStyle, Scenario
+from simulate.scenario.models import PhysicianTraits, Scenario
 
 TRAIT_NAMES: tuple[str, ...] = tuple(PhysicianTraits.model_fields)
-STYLE_NAMES: tuple[str, ...] = tuple(PracticeStyle.model_fields)
 MIN_INTENSITY = 0.05
 """Intensity is floored here: an episode always uses some resources."""
 

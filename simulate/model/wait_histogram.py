@@ -42,32 +42,16 @@ def _bin_bounds(b: int) -> tuple[float, float]:
     return _EDGE_LIST[b - 2], _EDGE_LIST[b - 1]
 
 
-def quantile(counts: np.ndarray, q: float) -> float:
-    """The ``q`` quantile (0-1) of waits from one histogram; NaN when it is empty."""
-    total = float(counts.sum())
-    if total <= 0:
-        return float("nan")
-    rank = q * total
-    cumulative = np.cumsum(counts)
-    b = int(np.searchsorted(cumulative, rank, side="left"))
-    b = min(b, len(counts) - 1)
-    low, high = _bin_bounds(b)
-    if high <= low:
-        return low
-    before = float(cumulative[b - 1]) if b > 0 else 0.0
-    inside = float(counts[b])
-    frac = min(1.0, max(0.0, (rank - before) / inside)) if inside > 0 else 0.0
-    if low <= 0.0:
-        return high * frac
-    return float(low * (high / low) ** frac)
-
-
 _LOW = np.array([_bin_bounds(b)[0] for b in range(N_BINS)])
 _HIGH = np.array([_bin_bounds(b)[1] for b in range(N_BINS)])
 
 
 def quantiles(counts: np.ndarray, q: float) -> np.ndarray:
-    """``quantile`` along the last axis of an array of histograms (vectorised)."""
+    """The ``q`` quantile (0-1) of waits along the last axis of histograms; NaN where empty.
+
+    Within the bin holding the quantile, interpolated geometrically (linearly in the
+    first bin, which starts at zero).
+    """
     counts = np.asarray(counts, dtype=float)
     cumulative = np.cumsum(counts, axis=-1)
     total = cumulative[..., -1]
@@ -86,7 +70,7 @@ def quantiles(counts: np.ndarray, q: float) -> np.ndarray:
 def share_above(counts: np.ndarray, threshold: float) -> np.ndarray:
     """Share of waits longer than ``threshold`` days, along the last axis; NaN when empty.
 
-    The bin holding the threshold is split geometrically (as in ``quantile``).
+    The bin holding the threshold is split geometrically (as in ``quantiles``).
     """
     counts = np.asarray(counts, dtype=float)
     total = counts.sum(axis=-1)
