@@ -224,7 +224,15 @@ def run(
 
 
 def _patient_totals(result) -> dict[str, int]:
-    keys = ("arrived", "finished", "queued", "in_treatment", "awaiting_readmission", "turned_away")
+    keys = (
+        "arrived",
+        "finished",
+        "queued",
+        "in_treatment",
+        "awaiting_readmission",
+        "turned_away",
+        "declined",
+    )
     return {k: int(sum(getattr(r.tally, k) for r in result.replications)) for k in keys}
 
 

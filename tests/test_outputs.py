@@ -62,7 +62,7 @@ def test_manifest_records_the_resolved_scenario_and_how_to_rerun(run_dir):
     assert "run" in manifest["command"]
     p = manifest["patients"]
     total = p["finished"] + p["queued"] + p["in_treatment"] + p["awaiting_readmission"]
-    total += p["turned_away"]
+    total += p["turned_away"] + p["declined"]
     assert p["arrived"] == total > 0
 
 

@@ -296,6 +296,7 @@ def test_every_arriving_patient_is_accounted_for(source, request):
             + tally.in_treatment
             + tally.awaiting_readmission
             + tally.turned_away
+            + tally.declined
         )
 
         def total(field, rep=rep):
@@ -392,4 +393,5 @@ def test_an_overloaded_world_is_reported_and_stays_bounded(tmp_path):
             + tally.in_treatment
             + tally.awaiting_readmission
             + tally.turned_away
+            + tally.declined
         )

@@ -39,8 +39,8 @@ from simulate.scenario.models import Scenario
 
 INTENSITY_BOUNDS = (0.5, 2.0)
 EFFORT_BOUNDS = (0.0, 1.0)
-GRID = (np.linspace(*INTENSITY_BOUNDS, 7), np.linspace(*EFFORT_BOUNDS, 6))
-"""Coarse grid searched before the local refinements."""
+GRID_POINTS = {"intensity": 7, "quality_effort": 6, "focus": 5, "selection": 5}
+"""Points per style dimension of the coarse grid searched before the local refinements."""
 REFINEMENTS = 4
 NOISE_QUANTILES = (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)
 """Standard-normal deciles (10th, 30th, 50th, 70th, 90th percentiles): physicians expect
@@ -105,7 +105,30 @@ class AdaptiveStyle:
         self.payment = BasePayment.from_scenario(scenario)
         self.team_of = population.team
         self.traits = population.traits
-        self.norm = np.stack([population.intensity, population.quality_effort], axis=1)
+        self.dims = ["intensity", "quality_effort"]
+        """Style dimensions chosen: intensity and effort, plus focus (multitasking) and
+        the declined share of high-risk patients (selection) where enabled."""
+        bounds = [INTENSITY_BOUNDS, EFFORT_BOUNDS]
+        if config.multitasking.enabled:
+            self.dims.append("focus")
+            bounds.append((-config.multitasking.max_focus, config.multitasking.max_focus))
+        if config.selection.enabled:
+            self.dims.append("selection")
+            bounds.append((0.0, config.selection.max_share))
+        self.low, self.high = np.array(bounds).T
+        self.grid = [
+            np.linspace(lo, hi, GRID_POINTS[d])
+            for d, lo, hi in zip(self.dims, self.low, self.high, strict=True)
+        ]
+        self.column = {name: k for k, name in enumerate(self.dims)}
+        relative = {
+            "focus": config.multitasking.shift_cost / config.adjustment_cost,
+            "selection": 0.0,  # has its own cost
+        }
+        self.adjustment_weight = np.array([relative.get(name, 1.0) for name in self.dims])
+        """Adjustment cost of each dimension relative to intensity and effort."""
+        zeros = np.zeros((population.size, len(self.dims) - 2))
+        self.norm = np.column_stack([population.intensity, population.quality_effort, zeros])
         """Each physician's drawn style: their best response when pay ignores practice."""
         self.habit = self.norm.copy()
         """Moving average of practice; the reference point leans toward it (persistence)."""
@@ -114,6 +137,12 @@ class AdaptiveStyle:
         monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
         self.monitoring = monitoring[population.team]
         self.peer = scenario.peer_pressure
+        self.motivation = np.ones(population.size)
+        """Intrinsic motivation, a multiplier of altruism (crowding-out erodes it)."""
+        self.leads = np.array(
+            [np.flatnonzero(population.team == t)[0] for t in range(len(scenario.teams))]
+        )
+        """Each team's lead: its first physician."""
         self.dashboard: dict[str, np.ndarray] | None = None
         """The last published figures per physician (None before the first publication)."""
         self.history: dict[str, np.ndarray] | None = None
@@ -130,7 +159,7 @@ class AdaptiveStyle:
             [self._benefit_gradient(i, self.reference[i]) for i in range(len(self.team_of))]
         )
 
-    def initial_style(self) -> tuple[np.ndarray, np.ndarray]:
+    def initial_style(self) -> dict[str, np.ndarray]:
         """The style physicians start with: equilibrium under the base payment.
 
         Physicians are taken to have practised under the scenario's base payment for a
@@ -143,7 +172,10 @@ class AdaptiveStyle:
             style = np.array([self.best_response(i, None) for i in range(len(style))])
         self.habit = style.copy()
         self._refresh_reference()
-        return style[:, 0].copy(), style[:, 1].copy()
+        return self._as_dict(style)
+
+    def _as_dict(self, style: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: style[:, k].copy() for k, name in enumerate(self.dims)}
 
     # --------------------------------------------------------------- expectations
     def _team_weights(self) -> list[np.ndarray]:
@@ -163,7 +195,11 @@ class AdaptiveStyle:
             weights.append(w / w.sum() if w.sum() > 0 else np.full(w.shape, 1 / w.size))
         return weights
 
-    def _expect(self, i: int, styles: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    def _expect(
+        self, i: int, styles: np.ndarray, weights: np.ndarray, *, select: bool = True
+    ) -> dict[str, np.ndarray]:
+        """Expected figures per treated episode; ``select=False`` ignores selection."""
+        column = self.column
         return expected_per_episode(
             styles[..., 0],
             styles[..., 1],
@@ -172,14 +208,25 @@ class AdaptiveStyle:
             self.mix,
             self.payment,
             self.scenario,
+            focus=styles[..., column["focus"]] if "focus" in column else 0.0,
+            selection=styles[..., column["selection"]]
+            if select and "selection" in column
+            else None,
         )
 
     def _benefit_gradient(self, i: int, style: np.ndarray) -> np.ndarray:
-        """a_i V d qalys / d style at ``style`` (central differences)."""
+        """a_i V d qalys / d style at ``style`` (central differences).
+
+        Zero for selection: declined patients are treated elsewhere, so their health
+        gain does not depend on this physician (selection is held back by its own cost).
+        """
         step = 1e-4
-        probes = style + step * np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
-        q = self._expect(i, probes, self.default_weights[i])["qalys_per_episode"]
-        grad = np.array([q[0] - q[1], q[2] - q[3]]) / (2 * step)
+        d = len(self.dims)
+        probes = style + step * np.concatenate([np.eye(d), -np.eye(d)])
+        q = self._expect(i, probes, self.default_weights[i], select=False)["qalys_per_episode"]
+        grad = (q[:d] - q[d:]) / (2 * step)
+        if "selection" in self.column:
+            grad[self.column["selection"]] = 0.0
         return self.traits["altruism"][i] * self.config.qaly_value * grad
 
     # ------------------------------------------------------------------- money
@@ -196,6 +243,10 @@ class AdaptiveStyle:
         n = max(n_episodes * len(window), 1.0)
         row = sums[:, i]
         row[:, F["episodes"]] = n
+        if "selection" in self.column:  # fewer, lower-risk patients
+            n = n * expect["kept_share"]
+            row[:, F["episodes"]] = n
+            row[:, F["high_risk_episodes"]] = n * expect["high_risk_share"]
         row[:, F["complications"]] = n * expect["complication_rate"]
         row[:, F["readmissions"]] = n * expect["readmission_rate"]
         row[:, F["expected_complications"]] = n * expect["expected_complications"]
@@ -236,10 +287,18 @@ class AdaptiveStyle:
         unit_episodes = all_sums[:, part.start + unit, F["episodes"]]
         z = np.asarray(NOISE_QUANTILES)
         draws = len(z)
+        # the organisation's rates (risk adjustment's reference) are taken as given, at
+        # their observed values: one physician does not move them (price-taking)
+        observed_org = compute_metrics(
+            *unit_sums(observed, hist, team, payer.membership),
+            1.0,
+            len(window) * self.scenario.period_days,
+            self.scenario.metrics.wait_target_days,
+        )
         own = {}
         for name, values in metrics.items():
             own[name] = np.repeat(values[:, part.start + unit], draws)
-            own[name + "@org"] = np.repeat(values[:, -1], draws)
+            own[name + "@org"] = np.full(k * draws, observed_org[name][-1])
         variants = _variant_lookup(own, np.tile(z, k), np.repeat(unit_episodes, draws))
         if isinstance(rule, Tournament):
             # peers keep their latest figures; this unit's candidates are ranked among them
@@ -283,14 +342,15 @@ class AdaptiveStyle:
             mine = mine + self.monitoring[i] * (1.0 - mine)
         net = (amounts - withheld) * mine[:, None]
         weighted = np.where(net < 0, self.config.loss_aversion * net, net)
-        return weighted.mean(axis=1) / n
+        return weighted.mean(axis=1) / max(n_episodes * len(window), 1.0)
 
     # ------------------------------------------------------------------ utility
     def utility(self, i: int, styles: np.ndarray, context: BehaviourContext) -> np.ndarray:
         """Perceived utility per episode of candidate styles [K, 2] for physician i."""
         weights = self.default_weights[i]
         expect = self._expect(i, styles, weights)
-        money = expect["base_payment_per_episode"].copy()
+        # per patient who would come: declined patients bring no per-episode payment
+        money = expect["base_payment_per_episode"] * expect["kept_share"]
         if context is not None:
             ledger, period = context.ledger, context.period
             recent = ledger.physician[max(0, period - 2) : period + 1, i]
@@ -300,13 +360,24 @@ class AdaptiveStyle:
                     money += self._rule_money(i, rule, styles, expect, context, n_episodes)
         traits = self.traits
         gap = styles - self.reference[i]
-        return (
+        benefit = expect
+        if "selection" in self.column:  # declined patients get the same care elsewhere
+            benefit = self._expect(i, styles, weights, select=False)
+        altruism = traits["altruism"][i] * self.motivation[i]
+        utility = (
             traits["income_weight"][i] * money
-            + traits["altruism"][i] * self.config.qaly_value * expect["qalys_per_episode"]
+            + altruism * self.config.qaly_value * benefit["qalys_per_episode"]
             - gap @ self.mu[i]
-            - traits["effort_cost"][i] * self.config.adjustment_cost * np.sum(gap**2, axis=-1) / 2
+            - traits["effort_cost"][i]
+            * self.config.adjustment_cost
+            * np.sum(self.adjustment_weight * gap**2, axis=-1)
+            / 2
             - traits["peer_sensitivity"][i] * self._peer_loss(i, expect)
         )
+        if "selection" in self.column:
+            declined = styles[:, self.column["selection"]]
+            utility = utility - self.config.selection.cost * declined**2 / 2
+        return utility
 
     def _peer_loss(self, i: int, expect: dict[str, np.ndarray]) -> np.ndarray:
         """Reputational loss per episode (currency) of the figures candidate styles imply."""
@@ -324,6 +395,8 @@ class AdaptiveStyle:
                 norm = self.history[name][i] if self.history is not None else np.nan
             else:
                 norm = peer.peer_norm(shown, mates, self.peer.norm, better)
+            lead = self.leads[self.team_of[i]]
+            norm = peer.lead_norm(norm, shown[lead], self.peer.lead_influence, lead == i)
             loss = loss + peer.reputational_loss(
                 candidates[name], norm, shown[mates], better, self.peer
             )
@@ -364,33 +437,48 @@ class AdaptiveStyle:
         about 0.016 in intensity and 0.013 in effort). Every grid is evaluated in one
         vectorised call; the search copes with the steps of threshold and tournament rules.
         """
-        low = np.array([INTENSITY_BOUNDS[0], EFFORT_BOUNDS[0]])
-        high = np.array([INTENSITY_BOUNDS[1], EFFORT_BOUNDS[1]])
-        grid = np.stack(np.meshgrid(*GRID, indexing="ij"), axis=-1).reshape(-1, 2)
+        d = len(self.dims)
+        grid = np.stack(np.meshgrid(*self.grid, indexing="ij"), axis=-1).reshape(-1, d)
         candidates = np.vstack([grid, self.reference[i][None, :]])
         values = self.utility(i, candidates, context)
         best, best_value = candidates[int(np.argmax(values))], float(values.max())
-        step = np.array([GRID[0][1] - GRID[0][0], GRID[1][1] - GRID[1][0]]) / 2
-        offsets = np.stack(np.meshgrid([-2, -1, 0, 1, 2], [-2, -1, 0, 1, 2], indexing="ij"), -1)
-        offsets = offsets.reshape(-1, 2)
+        step = np.array([g[1] - g[0] for g in self.grid]) / 2
+        offsets = np.stack(np.meshgrid(*[[-2, -1, 0, 1, 2]] * d, indexing="ij"), -1)
+        offsets = offsets.reshape(-1, d)
         for _ in range(REFINEMENTS):
-            candidates = np.unique(np.clip(best + offsets * step, low, high), axis=0)
+            candidates = np.unique(np.clip(best + offsets * step, self.low, self.high), axis=0)
             values = self.utility(i, candidates, context)
             if values.max() > best_value:
                 best, best_value = candidates[int(np.argmax(values))], float(values.max())
             step = step / 2
         return best
 
-    def update(self, period: int, intensity: np.ndarray, effort: np.ndarray, context=None):
-        """(intensity, effort) for the next period."""
-        style = np.stack([intensity, effort], axis=1)
+    def _erode_motivation(self, period: int, ledger) -> None:
+        """Crowding-out: motivation falls with the share of income from incentives."""
+        config = self.config.crowding_out
+        if not config.enabled:
+            return
+        window = ledger.physician[max(0, period - config.window + 1) : period + 1]
+        at_risk = np.abs(window[:, :, F["incentives"]]).sum(axis=0)
+        base = window[:, :, BASE_PAYMENT_SLICE].sum(axis=(0, 2))
+        income = base + at_risk
+        share = np.divide(at_risk, income, out=np.zeros_like(income), where=income > 0)
+        m = self.motivation
+        self.motivation = np.clip(
+            m - config.strength * share * m + config.recovery * (1.0 - m), 0.0, 1.0
+        )
+
+    def update(self, period: int, style: dict[str, np.ndarray], context) -> dict[str, np.ndarray]:
+        """The style (arrays by dimension name) for the next period."""
+        current = np.column_stack([style[name] for name in self.dims])
         self._publish(period, context.ledger)
-        target = np.array([self.best_response(i, context) for i in range(len(style))])
+        self._erode_motivation(period, context.ledger)
+        target = np.array([self.best_response(i, context) for i in range(len(current))])
         rate = 1.0 - self.traits["inertia"]
-        noise = self.rng.normal(0.0, self.config.noise_sd, style.shape)
-        new = style + rate[:, None] * (target - style) + noise
-        new[:, 0] = np.clip(new[:, 0], *INTENSITY_BOUNDS)
-        new[:, 1] = np.clip(new[:, 1], *EFFORT_BOUNDS)
+        noise = self.rng.normal(0.0, self.config.noise_sd, (len(current), 2))
+        new = current + rate[:, None] * (target - current)
+        new[:, :2] += noise  # noise on intensity and effort, as without the extra dimensions
+        new = np.clip(new, self.low, self.high)
         self.habit += self.config.habit_rate * (new - self.habit)
         self._refresh_reference()
-        return new[:, 0], new[:, 1]
+        return self._as_dict(new)

@@ -31,6 +31,8 @@ class CaseMix:
     price: np.ndarray
     expected_comp: np.ndarray
     expected_readm: np.ndarray
+    high_risk: np.ndarray
+    """1 for severity classes with ``high_risk: true``, else 0 (shape [S])."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> CaseMix:
@@ -55,7 +57,30 @@ class CaseMix:
             price=per_condition(payment.bundle_price),
             expected_comp=outcomes.complication_probability(comp, rr, 1.0, ref, clinical),
             expected_readm=outcomes.readmission_probability(readm, rr, ref, 0.0, clinical),
+            high_risk=np.array([float(k.high_risk) for k in classes]),
         )
+
+
+def effort_split(effort, focus) -> tuple[np.ndarray, np.ndarray]:
+    """Quality effort on (complication, readmission) prevention under a focus (share 0-1).
+
+    Focus f moves effort toward readmissions: ``effort x (1 - f)`` on complications and
+    ``effort x (1 + f)`` on readmissions, each clipped to 0-1 (multitasking).
+    """
+    effort, focus = np.asarray(effort, dtype=float), np.asarray(focus, dtype=float)
+    return np.clip(effort * (1.0 - focus), 0.0, 1.0), np.clip(effort * (1.0 + focus), 0.0, 1.0)
+
+
+def selected_weights(weights: np.ndarray, selection, high_risk: np.ndarray):
+    """Case-mix shares after declining ``selection`` of high-risk patients, and the kept share.
+
+    ``weights`` [C, S] sum to 1; ``selection`` has any shape [...]; returns weights
+    [..., C, S] (summing to 1) and the share of patients kept [...].
+    """
+    keep = 1.0 - np.asarray(selection, dtype=float)[..., None, None] * high_risk
+    kept = weights * keep
+    share = kept.sum(axis=(-2, -1))
+    return kept / np.maximum(share, 1e-12)[..., None, None], share
 
 
 def expected_per_episode(
@@ -66,19 +91,28 @@ def expected_per_episode(
     mix: CaseMix,
     payment: BasePayment,
     scenario: Scenario,
+    focus=0.0,
+    selection=None,
 ) -> dict[str, np.ndarray]:
     """Expected figures per index episode for candidate styles (arrays of any shape).
 
-    ``weights`` [C, S] are the physician's case-mix shares (summing to 1). Returns
+    ``weights`` [C, S] are the physician's case-mix shares (summing to 1); ``focus``
+    shifts effort between complications and readmissions (``effort_split``);
+    ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
-    alone, resource cost (readmissions included), QALYs and base payment.
+    alone, resource cost (readmissions included), QALYs, base payment, the share of
+    high-risk patients among those treated, and the share of patients kept.
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
-    e = np.asarray(effort, dtype=float)[..., None, None]
-    p_c = outcomes.complication_probability(mix.base_comp, mix.relative_risk, i, e, clinical)
+    e_comp, e_readm = effort_split(effort, focus)
+    e_comp, e_readm = e_comp[..., None, None], e_readm[..., None, None]
+    kept = np.ones(np.shape(intensity))
+    if selection is not None:
+        weights, kept = selected_weights(weights, selection, mix.high_risk)
+    p_c = outcomes.complication_probability(mix.base_comp, mix.relative_risk, i, e_comp, clinical)
     p_r = outcomes.readmission_probability(
-        mix.base_readm, mix.relative_risk, e, coordination, clinical
+        mix.base_readm, mix.relative_risk, e_readm, coordination, clinical
     )
     cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
     cost = cost + p_r * outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
@@ -98,4 +132,6 @@ def expected_per_episode(
         "cost_per_episode": mean(cost),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
+        "high_risk_share": mean(mix.high_risk),
+        "kept_share": kept,
     }

@@ -20,6 +20,6 @@ class FixedStyle:
         """No change to the drawn style."""
         return None
 
-    def update(self, period: int, intensity: np.ndarray, effort: np.ndarray, context=None):
-        """(intensity, effort) for the next period: unchanged copies."""
-        return intensity.copy(), effort.copy()
+    def update(self, period: int, style: dict[str, np.ndarray], context=None):
+        """The style for the next period: unchanged copies."""
+        return {name: values.copy() for name, values in style.items()}

@@ -84,3 +84,15 @@ def reputational_loss(
             above = len(peers) - np.searchsorted(peers, sign * candidates, side="right")
             loss = loss + config.rank_concern * above / len(peers)
     return loss
+
+
+def lead_norm(norm_value: float, lead_value: float, influence: float, is_lead: bool) -> float:
+    """The team norm pulled toward the team lead's figure by ``influence`` (share 0-1).
+
+    The lead's own norm is the plain peer norm; without a lead figure, the norm stands.
+    """
+    if is_lead or influence == 0 or np.isnan(lead_value):
+        return norm_value
+    if np.isnan(norm_value):
+        return float(lead_value)
+    return float((1.0 - influence) * norm_value + influence * lead_value)

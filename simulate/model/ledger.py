@@ -27,6 +27,7 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "wait_days",  # sum of waits of those treatment starts (days)
     "expected_complications",  # sum over index episodes of the risk given severity alone
     "expected_readmissions",  # the same for readmissions (for risk adjustment)
+    "declined",  # high-risk patients declined and referred elsewhere (risk selection)
 )
 """Per-physician sums, in ledger order."""
 PHYSICIAN_FIELDS: tuple[str, ...] = (*CLINICAL_FIELDS, *PAYMENT_COMPONENTS, "incentives")

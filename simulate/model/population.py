@@ -26,6 +26,22 @@ class Population:
     """Resources per episode relative to guideline, per physician."""
     quality_effort: np.ndarray
     """Protocol adherence, share 0-1, per physician."""
+    focus: np.ndarray
+    """Shift of effort toward readmission prevention (multitasking), -1 to 1; 0: even."""
+    selection: np.ndarray
+    """Share 0-1 of high-risk patients the physician declines (risk selection)."""
+
+    STYLE = ("intensity", "quality_effort", "focus", "selection")
+    """Style dimensions, as attribute names."""
+
+    def style(self) -> dict[str, np.ndarray]:
+        """The current style by dimension."""
+        return {name: getattr(self, name) for name in self.STYLE}
+
+    def set_style(self, style: dict[str, np.ndarray]) -> None:
+        """Replace the dimensions given."""
+        for name, values in style.items():
+            setattr(self, name, np.asarray(values, dtype=float))
 
     @property
     def size(self) -> int:
@@ -51,4 +67,6 @@ def draw_population(scenario: Scenario, streams: Streams) -> Population:
         traits=traits,
         intensity=np.maximum(intensity, MIN_INTENSITY),
         quality_effort=np.clip(effort, 0.0, 1.0),
+        focus=np.zeros(n),
+        selection=np.zeros(n),
     )

@@ -41,6 +41,8 @@ class PatientTally:
     """Discharged and due to be readmitted after the run's end time."""
     turned_away: int = 0
     """Arrived (or returned for readmission) to a full queue and were sent elsewhere."""
+    declined: int = 0
+    """High-risk patients a physician declined (risk selection), referred elsewhere."""
     queued_wait_days: float = 0.0
     """Days already waited by those still queued at the end (for Little's law)."""
 
@@ -64,7 +66,11 @@ class ReplicationResult:
     """Intensity in force in each period, [period, physician]."""
     quality_effort: np.ndarray
     """Quality effort in force in each period, [period, physician]."""
-    tally: PatientTally
+    focus: np.ndarray | None = None
+    """Effort focus on readmissions in force in each period (multitasking), [period, physician]."""
+    selection: np.ndarray | None = None
+    """Declined share of high-risk patients in force in each period, [period, physician]."""
+    tally: PatientTally = field(default_factory=PatientTally)
     line_items: list = field(default_factory=list, repr=False)
     """Incentive payments (``simulate.incentives.payer.LineItem``) paid within the run."""
     unpaid_line_items: list = field(default_factory=list, repr=False)

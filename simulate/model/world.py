@@ -8,13 +8,16 @@ care); a granted slot goes to the physician whose slot has been free longest.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import deque
 from collections.abc import Iterator
 
 import numpy as np
 import simpy
 
-from simulate.behaviour import BehaviourContext, make_behaviour
+from simulate.behaviour import BehaviourContext, make_behaviour, peer
+from simulate.behaviour.expectations import effort_split
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
 from simulate.model import outcomes
@@ -45,7 +48,7 @@ _EXP_COMPL, _EXP_READM = F["expected_complications"], F["expected_readmissions"]
 _P_FFS, _P_BUNDLE = F["fee_for_service"], F["bundled"]
 _P_CAP, _P_SAL, _INCENTIVES = F["capitation"], F["salary"], F["incentives"]
 _ARRIVALS, _ENTRIES, _AREA = T["arrivals"], T["queue_entries"], T["queue_area"]
-_TURNED = T["turned_away"]
+_TURNED, _DECLINED = T["turned_away"], F["declined"]
 
 
 class World:
@@ -63,13 +66,20 @@ class World:
         )
         start = self.behaviour.initial_style()
         if start is not None:
-            self.population.intensity, self.population.quality_effort = start
+            self.population.set_style(start)
+        self._selecting = scenario.behaviour.selection.enabled
+        pressure = scenario.peer_pressure
+        self._public = pressure.transparency == "public" and pressure.referral_shift > 0
+        self._rank = [0] * self.population.size
+        """Each physician's published rank by value within their team (0: best)."""
         n_periods, n_teams = scenario.horizon_periods, len(scenario.teams)
         self.ledger = PeriodLedger(n_periods, self.population.size, n_teams)
         self.tally = PatientTally()
         self.episode_log: list[tuple] | None = [] if episode_log else None
         self._intensity_history = np.zeros((n_periods, self.population.size))
         self._effort_history = np.zeros((n_periods, self.population.size))
+        self._focus_history = np.zeros((n_periods, self.population.size))
+        self._selection_history = np.zeros((n_periods, self.population.size))
 
         self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in scenario.teams]
         self._free = [deque(self._slots(t_index)) for t_index in range(n_teams)]
@@ -81,6 +91,8 @@ class World:
         self._severity_cut = shares / shares[-1]
         self._high_risk = [c.high_risk for c in scenario.severity.classes]
         self._team_choice = [self._team_weights(c) for c in scenario.conditions]
+        self._route_cut = [cut.tolist() for _, cut in self._team_choice]
+        """Cumulative routing shares in force per condition (public reporting shifts them)."""
         self._treatment_days = [c.treatment_days for c in scenario.conditions]
         self._window = [c.readmission_window_days for c in scenario.conditions]
         self._recovery_mean = [
@@ -142,7 +154,7 @@ class World:
         """
         s, pop, clinical = self.scenario, self.population, self.scenario.clinical
         intensity = pop.intensity[:, None, None]
-        effort = pop.quality_effort[:, None, None]
+        effort_comp, effort_readm = effort_split(pop.quality_effort, pop.focus)
         conds, classes = s.conditions, s.severity.classes
         rr = np.array([k.relative_risk for k in classes])[None, None, :]
         weight = np.array([k.cost_weight for k in classes])[None, None, :]
@@ -152,13 +164,13 @@ class World:
             np.array([c.complication_rate for c in conds])[None, :, None],
             rr,
             intensity,
-            effort,
+            effort_comp[:, None, None],
             clinical,
         )
         p_readm = outcomes.readmission_probability(
             np.array([c.readmission_rate for c in conds])[None, :, None],
             rr,
-            effort,
+            effort_readm[:, None, None],
             coordination[:, None, None],
             clinical,
         )
@@ -186,6 +198,8 @@ class World:
         ).tolist()
         self._intensity = pop.intensity.tolist()
         self._effort = pop.quality_effort.tolist()
+        self._focus = pop.focus.tolist()
+        self._selection = pop.selection.tolist()
         # (fee-for-service, bundled) paid per episode, [readmission][physician][condition]
         pay = self.payment
         self._pay = [
@@ -211,6 +225,8 @@ class World:
         mean_gap = 1.0 / condition.arrival_rate
         last_class = len(self._severity_cut) - 1
         teams, team_cut = self._team_choice[index]
+        select = self.streams.get(prefix + "selection") if self._selecting else None
+        choose = self.streams.get(prefix + "choice") if self._public else None
         while True:
             gaps = gen["arrival"].exponential(mean_gap, BLOCK).tolist()
             u_severity = gen["severity"].random(BLOCK)
@@ -218,9 +234,12 @@ class World:
                 np.searchsorted(self._severity_cut, u_severity, side="right"), last_class
             ).tolist()
             u_team = gen["team"].random(BLOCK)
-            team = teams[
-                np.minimum(np.searchsorted(team_cut, u_team, side="right"), len(teams) - 1)
-            ].tolist()
+            if self._public:  # routed on arrival, by the shares in force then
+                team = u_team.tolist()
+            else:
+                team = teams[
+                    np.minimum(np.searchsorted(team_cut, u_team, side="right"), len(teams) - 1)
+                ].tolist()
             if cv > 0:
                 shape = 1.0 / cv**2
                 work = gen["treatment"].gamma(shape, 1.0 / shape, (2, BLOCK)).tolist()
@@ -228,7 +247,21 @@ class World:
                 work = [[1.0] * BLOCK, [1.0] * BLOCK]
             u_outcome = gen["outcome"].random((3, BLOCK)).tolist()
             u_delay = gen["readmission_delay"].random(BLOCK).tolist()
-            yield from zip(gaps, severity, team, work[0], work[1], *u_outcome, u_delay, strict=True)
+            # a uniform per patient for risk selection, from its own stream when enabled
+            u_select = select.random(BLOCK).tolist() if select else itertools.repeat(1.0, BLOCK)
+            u_choice = choose.random(BLOCK).tolist() if choose else itertools.repeat(1.0, BLOCK)
+            yield from zip(
+                gaps,
+                severity,
+                team,
+                work[0],
+                work[1],
+                *u_outcome,
+                u_delay,
+                u_select,
+                u_choice,
+                strict=True,
+            )
 
     def _arrivals(self, index: int):
         """Poisson arrivals of new patients with one condition."""
@@ -245,12 +278,18 @@ class World:
         self._queue_since[team] = now
         self._queue_len[team] += delta
 
-    def _treatment(self, team: int):
+    def _treatment(self, team: int, declinable: float = 1.0, chooser: float = 1.0):
         """Queue for the team and get a physician; returns (request, physician, joined, start).
 
         A patient granted a slot on arrival while nobody else is queued waits zero days
         (histogram bin 0) and keeps the queue length at 0 over no time, so the queue-area
         bookkeeping, which would add exactly 0, is skipped for them.
+
+        Risk selection: a high-risk patient's ``declinable`` uniform (1.0 for others) below
+        the granted physician's declined share means the physician declines the patient,
+        who is referred elsewhere: the slot is freed at once and None is returned.
+        Public reporting: a patient whose ``chooser`` uniform is below the referral shift
+        takes the best-ranked physician with a free slot, not the longest free.
         """
         env, ledger, tally = self.env, self.ledger, self.tally
         joined = env.now
@@ -269,7 +308,19 @@ class World:
             wait_bin = bin_of(start - joined)
         tally.queued -= 1
         tally.in_treatment += 1
-        physician = self._free[team].popleft()
+        free = self._free[team]
+        if chooser < self.scenario.peer_pressure.referral_shift and len(free) > 1:
+            physician = min(free, key=self._rank.__getitem__)  # first of the best ranked
+            free.remove(physician)
+        else:
+            physician = free.popleft()
+        if declinable < self._selection[physician]:
+            self._free[team].appendleft(physician)  # free again for the next patient
+            self.resources[team].release(request)
+            tally.in_treatment -= 1
+            tally.declined += 1
+            ledger.current[physician][_DECLINED] += 1
+            return None
         row = ledger.current[physician]
         row[_STARTS] += 1
         row[_WAIT] += start - joined
@@ -291,15 +342,23 @@ class World:
 
     def _patient(self, c: int, draws: tuple):
         """One patient's pathway: index episode, recovery, possible readmission episode."""
-        _, s, team, work, work_readm, u_comp, u_readm, u_recov, u_delay = draws
+        _, s, team, work, work_readm, u_comp, u_readm, u_recov, u_delay, u_select, u_choice = draws
         env, tally = self.env, self.tally
+        if self._public:
+            teams, cut = self._team_choice[c][0], self._route_cut[c]
+            team = int(teams[min(bisect.bisect_right(cut, team), len(teams) - 1)])
         tally.arrived += 1
         patient = tally.arrived
         self.ledger.current_team[team][_ARRIVALS] += 1
         if self._turned_away(team):
             return
 
-        request, i, joined, start = yield from self._treatment(team)
+        granted = yield from self._treatment(
+            team, u_select if self._high_risk[s] else 1.0, u_choice
+        )
+        if granted is None:
+            return
+        request, i, joined, start = granted
         intensity, effort = self._intensity[i], self._effort[i]
         comp = u_comp < self._p_comp[i][c][s]
         readm = u_readm < self._p_readm[i][c][s]
@@ -340,7 +399,7 @@ class World:
         tally.awaiting_readmission -= 1
         if self._turned_away(team):
             return
-        request, j, joined, start = yield from self._treatment(team)
+        request, j, joined, start = yield from self._treatment(team, 1.0, u_choice)
         r_cost = self._readm_cost[j][c][s]  # resources used by the treating physician
         fee, price = self._pay[True][j][c]
         yield env.timeout(
@@ -375,18 +434,62 @@ class World:
         pop = self.population
         self._intensity_history[period] = pop.intensity
         self._effort_history[period] = pop.quality_effort
+        self._focus_history[period] = pop.focus
+        self._selection_history[period] = pop.selection
         self.ledger.close(period)
         for item in self.payer.close_period(period, self.ledger):
             self.ledger.physician[period, item.physician, _INCENTIVES] += item.amount
             self.line_items.append(item)
-        pop.intensity, pop.quality_effort = self.behaviour.update(
-            period,
-            pop.intensity,
-            pop.quality_effort,
-            BehaviourContext(period, self.ledger, self.payer),
+        if self._public:
+            self._publish_ranking(period)
+        before = pop.style()
+        pop.set_style(
+            self.behaviour.update(period, before, BehaviourContext(period, self.ledger, self.payer))
         )
-        if pop.intensity.tolist() != self._intensity or pop.quality_effort.tolist() != self._effort:
+        if any(not np.array_equal(before[k], v) for k, v in pop.style().items()):
             self._refresh_tables()  # only when some physician's style changed
+
+    def _publish_ranking(self, period: int) -> None:
+        """Public reporting: patients see value rankings and some choose by them.
+
+        At each publication (the peer-pressure schedule), physicians are ranked by value
+        within their team over the rolling window, and each condition's routing shares
+        across teams become capacity x (1 + referral_shift x score), score running from
+        +1 for the best-valued team to -1 for the worst. Outside the schedule's end,
+        rankings lapse and routing returns to capacity shares.
+        """
+        config = self.scenario.peer_pressure
+        if config.end_period is not None and period > config.end_period:
+            self._rank = [0] * self.population.size
+            self._route_cut = [cut.tolist() for _, cut in self._team_choice]
+            return
+        if period < config.start_period or (period - config.start_period + 1) % (
+            config.publish_every
+        ):
+            return
+        window = self.ledger.physician[max(0, period - config.window + 1) : period + 1]
+        sums = window.sum(axis=0)
+        value = np.nan_to_num(peer.published_metrics(sums)["value"], nan=-np.inf)
+        team = self.population.team
+        rank = np.zeros(len(team), dtype=int)
+        for t in range(len(self.scenario.teams)):
+            members = np.flatnonzero(team == t)
+            order = members[np.argsort(-value[members], kind="stable")]
+            rank[order] = np.arange(len(order))
+        self._rank = rank.tolist()
+        n_teams = len(self.scenario.teams)
+        team_sums = np.stack([sums[team == t].sum(axis=0) for t in range(n_teams)])
+        team_value = np.nan_to_num(peer.published_metrics(team_sums)["value"], nan=-np.inf)
+        shift = config.referral_shift
+        for c, (teams, cut) in enumerate(self._team_choice):
+            if len(teams) < 2:
+                continue
+            capacity = np.diff(np.concatenate([[0.0], cut]))
+            order = np.argsort(-team_value[teams], kind="stable")
+            score = np.empty(len(teams))
+            score[order] = 1.0 - 2.0 * np.arange(len(teams)) / (len(teams) - 1)
+            weights = capacity * (1.0 + shift * score)
+            self._route_cut[c] = (np.cumsum(weights) / weights.sum()).tolist()
 
     # ------------------------------------------------------------------------- run
     def run(self) -> ReplicationResult:
@@ -405,6 +508,8 @@ class World:
             traits=self.population.traits,
             intensity=self._intensity_history,
             quality_effort=self._effort_history,
+            focus=self._focus_history,
+            selection=self._selection_history,
             tally=self.tally,
             line_items=self.line_items,
             unpaid_line_items=self.payer.unpaid,

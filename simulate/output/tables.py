@@ -165,6 +165,11 @@ def summary_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> p
     return table.drop(columns=["_order", "_metric"]).reset_index(drop=True)
 
 
+def _style(values: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    """A style dimension per period x physician, flattened (zeros where not recorded)."""
+    return (np.zeros_like(like) if values is None else values).reshape(-1)
+
+
 def physicians_table(
     scenario: Scenario, results: Sequence[ReplicationResult], trajectories: pd.DataFrame
 ) -> pd.DataFrame:
@@ -182,6 +187,8 @@ def physicians_table(
                 "team": np.tile(units.team[:n], n_periods),
                 "style_intensity": result.intensity.reshape(-1),
                 "style_quality_effort": result.quality_effort.reshape(-1),
+                "style_focus": _style(result.focus, result.intensity),
+                "style_selection": _style(result.selection, result.intensity),
                 **{f"trait_{t}": np.tile(result.traits[t], n_periods) for t in TRAIT_NAMES},
             }
         )
@@ -196,6 +203,7 @@ def physicians_table(
         "recovery_days",
         "qalys",
         "value",
+        "declined",
         *PAYMENT_COLUMNS,
         "payment_total",
     ]

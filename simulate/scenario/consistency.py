@@ -83,6 +83,23 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 f"({pressure.start_period})",
             )
         )
+    behaviour = scenario.behaviour
+    for part in ("selection", "multitasking", "crowding_out"):
+        if getattr(behaviour, part).enabled and behaviour.model != "adaptive":
+            problems.append(
+                (
+                    ("behaviour", part, "enabled"),
+                    f"{part} changes how physicians adapt; it needs behaviour.model: adaptive "
+                    f"(the model is '{behaviour.model}')",
+                )
+            )
+    if behaviour.selection.enabled and not any(c.high_risk for c in scenario.severity.classes):
+        problems.append(
+            (
+                ("behaviour", "selection", "enabled"),
+                "selection declines high-risk patients, but no severity class has high_risk: true",
+            )
+        )
     payment = scenario.payment
     if not any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
         problems.append(

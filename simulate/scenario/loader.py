@@ -27,6 +27,8 @@ from simulate.scenario.yaml_source import (
 
 MAX_EXTENDS_DEPTH = 20
 OVERRIDE_SOURCE = "--set"
+EXPERIMENT_SECTIONS = ("variants", "sweep")
+"""Top-level keys describing experiments on a scenario, kept out of the Scenario model."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class ResolvedScenario:
     lines: dict[Path_, tuple[str, int]] = field(repr=False)
     files: tuple[str, ...]
     overrides: tuple[str, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Top-level sections that describe experiments on the scenario rather than the world
+    (``variants:``, ``sweep:``): taken out before validation and read by their own
+    modules; their source lines stay in ``lines``."""
 
 
 def bundled_dir() -> Path:
@@ -493,6 +499,7 @@ def _resolve(source: str | Path, overrides: Sequence[str]) -> ResolvedScenario:
     data, lines = located.data, dict(located.lines)
     for assignment in overrides:
         apply_override(data, assignment, lines)
+    extras = {key: data.pop(key) for key in EXPERIMENT_SECTIONS if key in data}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -509,6 +516,7 @@ def _resolve(source: str | Path, overrides: Sequence[str]) -> ResolvedScenario:
         lines=lines,
         files=tuple(files),
         overrides=tuple(overrides),
+        extras=extras,
     )
 
 

@@ -248,6 +248,69 @@ class Payment(_Model):
     bundled: Bundled | None = None
 
 
+class Selection(_Model):
+    """Risk selection (cream-skimming): physicians may decline high-risk patients."""
+
+    enabled: bool = Field(
+        False,
+        description="Let adaptive physicians decline a share of high-risk patients (Ma 1994).",
+    )
+    max_share: float = Field(
+        0.5, ge=0, le=1, description="Largest share of high-risk patients one may decline (0-1)."
+    )
+    cost: float = Field(
+        200.0,
+        ge=0,
+        description="Private (ethical, administrative) cost of declining, currency per patient "
+        "at a declined share of 1 (quadratic in the share).",
+    )
+
+
+class Multitasking(_Model):
+    """Multitasking: quality effort can be shifted between outcomes."""
+
+    enabled: bool = Field(
+        False,
+        description="Let adaptive physicians shift quality effort between readmission and "
+        "complication prevention (Holmstrom & Milgrom 1991; Kaarboe & Siciliani 2011).",
+    )
+    max_focus: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Largest focus f: effort on readmissions is effort x (1 + f), on "
+        "complications effort x (1 - f); f in [-max_focus, max_focus].",
+    )
+    shift_cost: float = Field(
+        750.0,
+        gt=0,
+        description="Private cost of shifting focus, currency per episode per unit of focus "
+        "squared: lower than behaviour.adjustment_cost, since moving effort between tasks is "
+        "cheaper than adding effort (tasks are substitutes in effort).",
+    )
+
+
+class CrowdingOut(_Model):
+    """Motivation crowding-out: altruism erodes with the share of income at risk."""
+
+    enabled: bool = Field(
+        False, description="Erode intrinsic motivation with pay at risk (Frey & Jegen 2001)."
+    )
+    strength: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Per period, motivation falls by strength x share of income from "
+        "incentives (absolute amounts over the window) x motivation.",
+    )
+    recovery: float = Field(
+        0.01, ge=0, le=1, description="Per period, motivation recovers this share toward 1."
+    )
+    window: int = Field(
+        12, ge=1, le=120, description="Periods over which the share of income at risk is taken."
+    )
+
+
 class Behaviour(_Model):
     """How physicians change their practice style over time."""
 
@@ -280,6 +343,9 @@ class Behaviour(_Model):
     initial_iterations: int = Field(
         6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
     )
+    selection: Selection = Field(default_factory=Selection)
+    multitasking: Multitasking = Field(default_factory=Multitasking)
+    crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
 
 
 PEER_METRICS = (
@@ -329,6 +395,20 @@ class PeerPressure(_Model):
         1000.0,
         ge=0,
         description="Currency per episode of a unit of reputational loss at peer sensitivity 1.",
+    )
+    referral_shift: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="With public reporting: the share of patients who choose by the published "
+        "ranking (better-ranked teams and physicians get more of them).",
+    )
+    lead_influence: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Weight of the team lead's (each team's first physician's) published figure "
+        "in the team's norm; 0: the lead is one peer among others.",
     )
 
 
