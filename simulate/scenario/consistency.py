@@ -133,4 +133,8 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 problems.append((where, f"no condition named '{name}'; conditions are: {known}"))
             elif not (math.isfinite(price) and price >= 0):
                 problems.append((where, f"must be a number >= 0 (got {price})"))
+    if not problems:  # bounds on work and memory, once the world itself makes sense
+        from simulate.scenario.workload import workload_problems
+
+        problems.extend(workload_problems(scenario))
     return problems
