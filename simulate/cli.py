@@ -127,12 +127,15 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
+    animate: Annotated[
+        bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
+    ] = False,
 ) -> None:
-    """Run a scenario's replications and write tables and a manifest to the results folder."""
+    """Run a scenario's replications; write tables, a manifest, figures and dashboard.html."""
     from simulate.experiment.executors import default_workers
     from simulate.experiment.replications import build_result, with_run_options
     from simulate.experiment.replications import run as run_scenario
-    from simulate.output.store import is_occupied, write_directory, write_run
+    from simulate.output.store import is_occupied, write_run
     from simulate.scenario.loader import resolve_scenario
 
     try:
@@ -146,6 +149,13 @@ def run(
         else:
             resolved = resolve_scenario(scenario_file, overrides or [])
             scenario, files, applied = resolved.scenario, list(resolved.files), resolved.overrides
+            for section, command in (("variants", "compare"), ("sweep", "sweep")):
+                if section in resolved.extras and not quiet:
+                    err.print(
+                        f"note: the file has a {section}: section; 'simulate run' runs the "
+                        f"base scenario only (use 'simulate {command}')",
+                        highlight=False,
+                    )
         scenario = with_run_options(scenario, replications=replications, seed=seed)
         directory = out_dir if out_dir is not None else Path("results") / scenario.name
         if is_occupied(directory) and not overwrite:
@@ -207,9 +217,16 @@ def run(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
     }
-    write_directory(
-        directory, lambda folder: write_run(result.tables(), result.scenario, folder, extra=extra)
-    )
+    from simulate.report import build_report
+
+    def write_all(folder: Path) -> None:
+        write_run(result.tables(), result.scenario, folder, extra=extra)
+        try:
+            build_report(folder, animate=animate)
+        except Exception as exc:  # the tables matter more than the figures
+            err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
+
+    write_results(directory, write_all)
     if not complete:
         n = len(result.replications)
         err.print(
@@ -221,6 +238,32 @@ def run(
     if not quiet:
         _print_summary(result)
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+EXIT_WRITE_FAILED = 1
+"""Exit status when the results could not be written (a full disk, a read-only folder)."""
+
+
+def write_results(directory: Path, write) -> None:
+    """``write_directory``, with a write failure shown as one line and exit status 1.
+
+    Nothing is left behind: the staging folder is removed and an existing results
+    folder is kept as it was.
+    """
+    from simulate.output.store import write_directory
+    from simulate.scenario.yaml_source import one_line
+
+    try:
+        write_directory(directory, write)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        err.print(
+            f"error: cannot write results to '{escape(one_line(str(directory)))}': "
+            f"{escape(one_line(reason))}; nothing was written",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_WRITE_FAILED) from None
 
 
 def _patient_totals(result) -> dict[str, int]:
@@ -325,6 +368,14 @@ def scenarios() -> None:
             description = f"(invalid: {error.format()})"
         table.add_row(path.stem, description)
     out.print(table)
+
+
+# Commands defined in their own modules register themselves on `app` when imported
+# (imported here, after everything they use from this module is defined).
+# Keep one import per line: each feature owns its line.
+import simulate.compare.command  # noqa: E402  `simulate compare`
+import simulate.report.command  # noqa: E402  `simulate report`
+import simulate.sweep.command  # noqa: E402, F401  `simulate sweep`
 
 
 def main() -> None:

@@ -25,12 +25,14 @@ def test_existing_results_are_kept_unless_overwrite_is_given(tmp_path):
     out = tmp_path / "run"
     first = simulate_cli("run", "baseline_ffs", "-r", "2", "--out", str(out), "-q", *SHORT)
     assert first.returncode == 0, first.stderr
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     again = simulate_cli("run", "baseline_ffs", "-r", "3", "--out", str(out), "-q", *SHORT)
     assert again.returncode == 2
     assert "already exists" in again.stderr and "--overwrite" in again.stderr
     assert "Traceback" not in again.stderr
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    } == before
     replaced = simulate_cli(
         "run", "baseline_ffs", "-r", "3", "--out", str(out), "-q", "--overwrite", *SHORT
     )

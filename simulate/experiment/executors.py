@@ -1,15 +1,19 @@
-"""Where replications run: in this process, or on a local process pool.
+"""Where replications and sweep runs execute: here, a local process pool, or Dask.
 
-Results come back in the order of their inputs whatever the worker count, and each
-replication seeds itself from (scenario seed, replication number), so the numbers
-never depend on the executor or on scheduling.
+``map_ordered`` returns results in the order of their inputs whatever the worker count.
+The executors (``SerialExecutor``, ``PoolExecutor``, ``DaskExecutor``, one interface)
+stream results as they finish with a bounded number of tasks in flight, so the caller's
+memory stays flat however many tasks there are. Each replication seeds itself from
+(scenario seed, replication number), so the numbers never depend on the executor,
+the worker count or scheduling.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -63,3 +67,224 @@ def map_ordered(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return results
+
+
+class Executor:
+    """Runs ``function(item)`` for a stream of items; results come back as they finish.
+
+    Subclasses provide ``slots`` (tasks that can run at once) and ``_submit``,
+    ``_wait`` (first completed), ``_cancel``. Use as a context manager.
+    """
+
+    name = "executor"
+    slots = 1
+
+    def imap_unordered(
+        self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
+    ) -> Iterator[Out]:
+        """Results of ``function`` over ``items`` in order of completion.
+
+        At most ``in_flight`` tasks (default 2 x slots) are submitted at a time; the
+        next items are drawn from ``items`` only as results come back.
+        """
+        limit = in_flight or max(2, 2 * self.slots)
+        source = iter(items)
+        pending: set[Any] = set()
+        try:
+            while True:
+                while len(pending) < limit:
+                    item = next(source, _END)
+                    if item is _END:
+                        break
+                    pending.add(self._submit(function, item))
+                if not pending:
+                    return
+                done, pending = self._wait(pending)
+                for future in done:
+                    yield future.result()
+        finally:
+            if pending:
+                self._cancel(pending)
+
+    def describe(self) -> dict[str, Any]:
+        """What ran the tasks (for manifests)."""
+        return {"executor": self.name, "slots": self.slots}
+
+    def _submit(self, function: Callable, item: Any) -> Any:
+        raise NotImplementedError
+
+    def _wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        raise NotImplementedError
+
+    def _cancel(self, pending: set[Any]) -> None:
+        for future in pending:
+            future.cancel()
+
+    def close(self, *, abort: bool = False) -> None:
+        """Release workers and connections (``abort``: do not wait for running tasks)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, kind: object, *exc_info: object) -> None:
+        self.close(abort=kind is not None)
+
+
+_END = object()
+
+
+class _Done:
+    """A finished result in the shape of a future (for the serial executor)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+class SerialExecutor(Executor):
+    """Everything in this process, one task at a time."""
+
+    name = "serial"
+
+    def imap_unordered(
+        self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
+    ) -> Iterator[Out]:
+        for item in items:
+            yield function(item)
+
+
+class PoolExecutor(Executor):
+    """A local pool of ``workers`` processes."""
+
+    name = "local-pool"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.slots = workers or default_workers()
+        self._pool = ProcessPoolExecutor(max_workers=self.slots)
+
+    def _submit(self, function: Callable, item: Any) -> Any:
+        return self._pool.submit(function, item)
+
+    def _wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+
+    def close(self, *, abort: bool = False) -> None:
+        if abort:  # stop now: running tasks' results would be thrown away anyway
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:  # SIGKILL: forked workers may share our SIGTERM handler
+                process.kill()
+            for process in processes:
+                process.join(timeout=5)
+        else:
+            self._pool.shutdown(wait=True)
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: an existing cluster (``address``) or a new LocalCluster.
+
+    ``address`` is a scheduler address such as ``tcp://10.0.0.5:8786``; otherwise
+    ``local_workers`` worker processes (one thread each) are started on this machine.
+    ``timeout`` (seconds) bounds connecting and waiting for a first worker (default:
+    Dask's ``distributed.comm.timeouts.connect``, 30 s).
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        local_workers: int | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(
+                n_workers=local_workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            address = self._cluster.scheduler_address
+        if timeout is None:
+            import dask
+
+            timeout = float(
+                dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+            )
+        self.address = address
+        self._client = Client(address, timeout=timeout, set_as_default=False)
+        if self._cluster is None:
+            self._client.wait_for_workers(1, timeout=timeout)
+        info = self._client.scheduler_info()
+        self.slots = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+        self._client.run(warm_up)  # import the model on every worker now, not in the first task
+
+    def imap_unordered(
+        self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
+    ) -> Iterator[Out]:
+        from distributed import as_completed
+
+        limit = in_flight or max(2, 2 * self.slots)
+        source = iter(items)
+        finished = as_completed(loop=self._client.loop)
+        pending: set[Any] = set()
+
+        def top_up() -> None:
+            while len(pending) < limit:
+                item = next(source, _END)
+                if item is _END:
+                    return
+                future = self._client.submit(function, item, pure=False)
+                pending.add(future)
+                finished.add(future)
+
+        try:
+            top_up()
+            while pending:
+                future = next(finished)
+                pending.discard(future)
+                result = future.result()
+                future.release()
+                top_up()
+                yield result
+        finally:
+            if pending:
+                self._client.cancel(list(pending))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "executor": self.name,
+            "slots": self.slots,
+            "scheduler": "local-cluster" if self._cluster is not None else self.address,
+        }
+
+    def close(self, *, abort: bool = False) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def warm_up() -> None:
+    """Import what sweep and replication tasks need (run on each worker at start-up)."""
+    import simulate.model.world  # noqa: F401
+    import simulate.output.tables  # noqa: F401
+
+
+def make_executor(
+    workers: int | None = None, *, scheduler: str | None = None, dask_local: int | None = None
+) -> Executor:
+    """Serial (``workers=1``), local pool (default), or Dask (address or LocalCluster)."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    if dask_local is not None:
+        return DaskExecutor(local_workers=dask_local)
+    n = workers or default_workers()
+    return SerialExecutor() if n == 1 else PoolExecutor(n)

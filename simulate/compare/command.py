@@ -1,0 +1,152 @@
+"""The `simulate compare` command (registers itself on simulate.cli.app)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from simulate.cli import (
+    EXIT_INTERRUPTED,
+    Interrupted,
+    SetOption,
+    _fail,
+    _raise_interrupted,
+    app,
+    err,
+    out,
+)
+from simulate.errors import ScenarioError
+
+
+@app.command()
+def compare(
+    scenario_files: Annotated[
+        list[str],
+        typer.Argument(
+            help="One scenario file with a 'variants:' section, or two or more scenario "
+            "files (or bundled names) to compare.",
+            show_default=False,
+        ),
+    ],
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications", "-r", min=1, max=100_000, help="Replications of every variant."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=2**63 - 1, help="Seed of every variant (default: the file's)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Comparison folder (default: results/<name> for a variants file, "
+            "results/<first name>-comparison for several files).",
+        ),
+    ] = None,
+    overrides: SetOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Variant the others are compared with (default: the first)."),
+    ] = None,
+    thresholds: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--threshold",
+            min=0,
+            help="Willingness to pay per QALY, currency units (default 20,000 and 30,000). "
+            "Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    perspective: Annotated[
+        str | None,
+        typer.Option(
+            help="Cost in the economics: health_system (cost + payment_total, default), "
+            "payer (payment_total) or resource (cost)."
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing comparison folder.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
+    ] = False,
+) -> None:
+    """Compare scenario variants under common random numbers: paired differences with 95%
+    CIs, incremental cost and QALYs, ICER, net monetary benefit and acceptability curve."""
+    from simulate.compare.core import run_comparison
+    from simulate.compare.table import print_comparison
+    from simulate.compare.variants import load_variants, with_options
+    from simulate.experiment.executors import default_workers
+    from simulate.output.store import is_occupied
+
+    try:
+        variant_set = with_options(
+            load_variants(scenario_files, overrides or []),
+            reference=reference,
+            thresholds=thresholds,
+            perspective=perspective,
+            replications=replications,
+            seed=seed,
+        )
+        directory = out_dir if out_dir is not None else Path("results") / variant_set.name
+        if is_occupied(directory) and not overwrite:
+            raise ScenarioError(
+                f"results folder '{directory}' already exists; choose another --out or "
+                "pass --overwrite to replace it"
+            )
+    except ScenarioError as error:
+        _fail(error)
+    if not quiet:
+        for note in variant_set.notes:
+            err.print(f"note: {escape(note)}", highlight=False)
+    n_workers = workers or default_workers()
+    total = len(variant_set.variants) * variant_set.replications
+    progress = Progress(
+        TextColumn(f"[bold]{escape(variant_set.name)}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(f"replications ({len(variant_set.variants)} variants)"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        with progress:
+            task = progress.add_task("compare", total=total)
+            comparison = run_comparison(
+                variant_set,
+                workers=n_workers,
+                on_done=lambda done: progress.update(task, completed=done),
+            )
+        comparison.write(directory, extra={"workers": n_workers})
+    except (KeyboardInterrupt, Interrupted) as stop:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        err.print(
+            f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
+            "nothing written",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not quiet:
+        print_comparison(out, comparison)
+        out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)

@@ -1,0 +1,297 @@
+"""Run every variant's replications in one pool and build the comparison tables."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulate.compare.economics import ceac_thresholds, economics, perspective_cost
+from simulate.compare.paired import paired_table
+from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
+from simulate.compare.window import window_values
+from simulate.experiment.replications import RunResult, build_result
+from simulate.incentives.metrics import METRIC_UNITS, METRICS
+from simulate.model.result import ReplicationResult
+from simulate.model.world import run_replication
+from simulate.output.store import (
+    MANIFEST,
+    package_versions,
+    scenario_hash,
+    write_directory,
+    write_run,
+    write_table,
+    write_text,
+)
+from simulate.scenario.models import Scenario
+
+TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac", "window")
+"""Tables written at the top of a comparison folder (CSV, and Parquet where possible)."""
+VARIANTS_FOLDER = "variants"
+IN_FLIGHT_PER_WORKER = 2
+"""Jobs queued per worker at a time: enough to keep it busy, few to cancel on Ctrl-C."""
+
+
+@dataclass
+class Comparison:
+    """Variants run under common random numbers, compared with a reference (tidy tables)."""
+
+    variant_set: VariantSet
+    results: dict[str, RunResult] = field(repr=False)
+    """Each variant's run, as ``simulate.run`` returns it."""
+    window: pd.DataFrame
+    """variant x replication: organisation metrics over the post-warm-up window."""
+    comparison: pd.DataFrame
+    """variant x metric: means and paired differences from the reference, with 95% CI."""
+    cost_effectiveness: pd.DataFrame
+    """One row per variant: cost, QALYs, increments, ICER, NMB, probability cost-effective."""
+    ce_replications: pd.DataFrame
+    """variant x replication: cost and QALYs per period and their increments."""
+    ceac: pd.DataFrame
+    """threshold x variant: probability of being the most cost-effective."""
+    elapsed_seconds: float = 0.0
+
+    @property
+    def reference(self) -> str:
+        """Name of the reference variant."""
+        return self.variant_set.settings.reference
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The top-level tables by output file stem."""
+        return {
+            "comparison": self.comparison,
+            "cost_effectiveness": self.cost_effectiveness,
+            "ce_replications": self.ce_replications,
+            "ceac": self.ceac,
+            "window": self.window,
+        }
+
+    def manifest(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The comparison's manifest.json content."""
+        vs, s = self.variant_set, self.variant_set.settings
+        first = vs.variants[0].scenario
+        return {
+            "kind": "comparison",
+            "name": vs.name,
+            "reference": s.reference,
+            "variants": [
+                {
+                    "name": v.name,
+                    "description": v.description,
+                    "source": v.source,
+                    "folder": f"{VARIANTS_FOLDER}/{v.name}",
+                    "scenario_sha256": scenario_hash(v.scenario),
+                }
+                for v in vs.variants
+            ],
+            "thresholds": list(s.thresholds),
+            "perspective": s.perspective,
+            "perspective_cost": PERSPECTIVES[s.perspective],
+            "ceac": {"max": s.ceac_max, "step": s.ceac_step},
+            "seed": vs.seed,
+            "replications": vs.replications,
+            "horizon_periods": first.horizon_periods,
+            "warmup_periods": first.warmup_periods,
+            "period_days": first.period_days,
+            "source_files": list(vs.files),
+            "overrides": list(vs.overrides),
+            "notes": list(vs.notes),
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "command": list(sys.argv),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": package_versions(),
+            "tables": {name: {"rows": len(t)} for name, t in self.tables().items()},
+            **(extra or {}),
+        }
+
+    def write(self, directory: Path, *, extra: dict[str, Any] | None = None) -> None:
+        """Write the comparison folder; it appears whole or not at all (replacing any)."""
+        write_directory(Path(directory), lambda folder: self._write_into(folder, extra))
+
+    def _write_into(self, folder: Path, extra: dict[str, Any] | None) -> None:
+        for stem, table in self.tables().items():
+            write_table(table, folder, stem)
+        for variant in self.variant_set.variants:
+            result = self.results[variant.name]
+            write_run(
+                result.tables(),
+                result.scenario,
+                folder / VARIANTS_FOLDER / variant.name,
+                extra={
+                    "complete": True,
+                    "comparison": self.variant_set.name,
+                    "variant": variant.name,
+                    "source": variant.source,
+                    "replications_finished": len(result.replications),
+                },
+            )
+        text = json.dumps(self.manifest(extra), indent=2, allow_nan=False, default=str) + "\n"
+        write_text(folder / MANIFEST, text)
+
+
+_SCENARIOS: tuple[Scenario, ...] = ()
+"""The variants' scenarios in this process (sent to each worker once, at start-up)."""
+
+
+def _start_worker(scenarios: tuple[Scenario, ...], worker: bool = True) -> None:
+    global _SCENARIOS
+    _SCENARIOS = scenarios
+    if worker:  # the parent handles Ctrl-C and SIGTERM and stops the pool
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_job(job: tuple[int, int]) -> ReplicationResult:
+    variant, replication = job
+    return run_replication(_SCENARIOS[variant], replication)
+
+
+def run_jobs(
+    scenarios: Sequence[Scenario],
+    jobs: Sequence[tuple[int, int]],
+    *,
+    workers: int = 1,
+    on_done: Callable[[int], object] | None = None,
+) -> list[ReplicationResult]:
+    """Run (variant index, replication) jobs, in order, on ``workers`` processes.
+
+    Each worker receives the scenarios once; a job is two integers. On any exception
+    (Ctrl-C, SIGTERM) jobs not started are cancelled and the exception propagates.
+    """
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        _start_worker(tuple(scenarios), worker=False)
+        try:
+            out = []
+            for job in jobs:
+                out.append(_run_job(job))
+                if on_done:
+                    on_done(len(out))
+            return out
+        finally:
+            _start_worker((), worker=False)
+    results: list[Any] = [None] * len(jobs)
+    waiting = iter(enumerate(jobs))
+    running: dict[Future, int] = {}
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tuple(scenarios),))
+    try:
+        finished = 0
+        while True:
+            while len(running) < IN_FLIGHT_PER_WORKER * workers:  # a short queue stops fast
+                index, job = next(waiting, (None, None))
+                if index is None:
+                    break
+                running[pool.submit(_run_job, job)] = index
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+                finished += 1
+                if on_done:
+                    on_done(finished)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def run_comparison(
+    variant_set: VariantSet,
+    *,
+    workers: int = 1,
+    on_done: Callable[[int], object] | None = None,
+) -> Comparison:
+    """Run all variant x replication jobs on one pool of ``workers`` processes and compare.
+
+    The numbers do not depend on ``workers``: replication k of every variant is seeded
+    from (seed, k), so variants see the same patients (common random numbers).
+    """
+    started = time.perf_counter()
+    n = variant_set.replications
+    scenarios = [v.scenario for v in variant_set.variants]
+    jobs = [(i, k) for i in range(len(scenarios)) for k in range(n)]
+    done = run_jobs(scenarios, jobs, workers=workers, on_done=on_done)
+    elapsed = time.perf_counter() - started
+    results = {
+        v.name: build_result(v.scenario, done[i * n : (i + 1) * n], elapsed_seconds=elapsed)
+        for i, v in enumerate(variant_set.variants)
+    }
+    return build_comparison(variant_set, results, elapsed_seconds=elapsed)
+
+
+def build_comparison(
+    variant_set: VariantSet, results: dict[str, RunResult], *, elapsed_seconds: float = 0.0
+) -> Comparison:
+    """The comparison tables from each variant's finished run."""
+    settings = variant_set.settings
+    values = {
+        v.name: window_values(v.scenario, results[v.name].replications)
+        for v in variant_set.variants
+    }
+    window = pd.concat([t.assign(variant=name) for name, t in values.items()], ignore_index=True)
+    window = window[["variant", *[c for c in window.columns if c != "variant"]]]
+    paired = paired_table(values, settings.reference, METRICS, METRIC_UNITS)
+    replications = values[settings.reference]["replication"].to_numpy()
+    ordered = {name: t.sort_values("replication") for name, t in values.items()}
+    econ = economics(
+        cost={name: perspective_cost(t, settings.perspective) for name, t in ordered.items()},
+        qalys={name: t["qalys"].to_numpy(dtype=float) for name, t in ordered.items()},
+        replications=np.sort(replications),
+        reference=settings.reference,
+        thresholds=settings.thresholds,
+        grid=ceac_thresholds(settings.ceac_max, settings.ceac_step, settings.thresholds),
+        perspective=settings.perspective,
+    )
+    table = pd.concat([paired, econ.rows], ignore_index=True)
+    return Comparison(
+        variant_set=variant_set,
+        results=results,
+        window=window,
+        comparison=table,
+        cost_effectiveness=econ.cost_effectiveness,
+        ce_replications=econ.ce_replications,
+        ceac=econ.ceac,
+        elapsed_seconds=elapsed_seconds,
+    )
+
+
+def compare(
+    sources: str | Path | Sequence[str | Path],
+    *,
+    overrides: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    reference: str | None = None,
+    thresholds: Sequence[float] | None = None,
+    perspective: str | None = None,
+    workers: int = 1,
+    on_done: Callable[[int], object] | None = None,
+) -> Comparison:
+    """Compare scenarios: one file with a ``variants:`` section, or two or more files.
+
+    ``overrides`` (``dotted.path=value``) apply to every variant; ``replications`` and
+    ``seed`` replace those of every variant; ``reference``, ``thresholds`` (currency
+    units per QALY) and ``perspective`` replace the file's settings. Raises
+    :class:`simulate.errors.ScenarioError` on bad input.
+    """
+    variant_set = with_options(
+        load_variants(sources, overrides),
+        reference=reference,
+        thresholds=thresholds,
+        perspective=perspective,
+        replications=replications,
+        seed=seed,
+    )
+    return run_comparison(variant_set, workers=workers, on_done=on_done)

@@ -1,0 +1,139 @@
+"""Build ``report/`` (figures) and ``dashboard.html`` for a run or comparison folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from simulate.output.store import write_text
+from simulate.report import figures as fg
+from simulate.report.dashboard import FigureRef, comparison_dashboard, run_dashboard
+from simulate.report.data import (
+    ComparisonData,
+    RunData,
+    is_comparison,
+    load_comparison,
+    load_run,
+    read_manifest,
+)
+
+REPORT = "report"
+DASHBOARD = "dashboard.html"
+
+
+def _save(fig: Figure, folder: Path, stem: str, title: str, caption: str, refs: list) -> list[Path]:
+    paths = fg.save_figure(fig, folder, stem)
+    refs.append(FigureRef(title, caption, paths[0]))
+    return paths
+
+
+def trajectory_figures(runs: dict[str, RunData], folder: Path, refs: list) -> list[Path]:
+    """One trajectory figure per key metric (all variants on one chart)."""
+    written = []
+    for metric in fg.KEY_METRICS:
+        if not any(metric in run.trajectories for run in runs.values()):
+            continue
+        title = fg.TITLES[metric]
+        caption = (
+            f"{title} per period, organisation: mean across replications with 95% CI band. "
+            "Grey: warm-up; vertical lines: policy start (solid) and end (dashed)."
+        )
+        written += _save(
+            fg.trajectory_figure(runs, metric), folder, f"trajectory_{metric}", title, caption, refs
+        )
+    return written
+
+
+def run_figures(run: RunData, folder: Path) -> tuple[list[Path], list[FigureRef]]:
+    """Every figure of one run; returns the files and the figures to inline."""
+    refs: list[FigureRef] = []
+    written = trajectory_figures({run.name: run}, folder, refs)
+    written += _save(
+        fg.style_fan_figure(run),
+        folder,
+        "style_distribution",
+        "Practice styles",
+        "Intensity and quality effort across physicians and replications: median and "
+        "10-90% band per period (physician rows of trajectories).",
+        refs,
+    )
+    written += _save(
+        fg.income_figure(run),
+        folder,
+        "income_components",
+        "Physician income",
+        "Each physician's income by payment component, mean per period after warm-up "
+        "across replications; incentive penalties below zero.",
+        refs,
+    )
+    written += _save(
+        fg.funnel_figure(run),
+        folder,
+        "funnel_readmissions",
+        "Funnel plot",
+        "Readmission rate against index episodes after warm-up, replication 0, with 95% "
+        "and 99.8% binomial control limits (normal approximation) around the organisation "
+        "rate. Points outside the funnel vary more than chance alone explains.",
+        refs,
+    )
+    # Figures with many points first in the dashboard order: headline trajectories lead.
+    return written, refs
+
+
+def build_run_report(run: RunData, *, animate: bool = False) -> list[Path]:
+    """Figures, optional animation and dashboard.html of one run folder."""
+    folder = run.directory / REPORT
+    written, refs = run_figures(run, folder)
+    if animate:
+        from simulate.report.animate import write_animation
+
+        written.append(write_animation(run, folder / "animation.gif"))
+    written.append(write_text(run.directory / DASHBOARD, run_dashboard(run, refs)))
+    return written
+
+
+def build_comparison_report(comparison: ComparisonData, *, animate: bool = False) -> list[Path]:
+    """Comparison figures and dashboard, and each variant's own report."""
+    written: list[Path] = []
+    for run in comparison.variants.values():
+        written += build_run_report(run, animate=animate)
+    folder = comparison.directory / REPORT
+    refs: list[FigureRef] = []
+    written += trajectory_figures(comparison.variants, folder, refs)
+    if not comparison.ce_replications.empty:
+        written += _save(
+            fg.ce_plane_figure(comparison),
+            folder,
+            "ce_plane",
+            "Cost-effectiveness plane",
+            "Incremental cost against incremental QALYs of each variant vs the reference, "
+            "one point per replication; lines: willingness-to-pay thresholds.",
+            refs,
+        )
+    if not comparison.ceac.empty:
+        written += _save(
+            fg.ceac_figure(comparison),
+            folder,
+            "ceac",
+            "Acceptability curve",
+            "Share of replications in which each variant is cost-effective against the "
+            "reference, by willingness to pay per QALY.",
+            refs,
+        )
+    written.append(
+        write_text(comparison.directory / DASHBOARD, comparison_dashboard(comparison, refs))
+    )
+    return written
+
+
+def build_report(directory: Path, *, animate: bool = False) -> list[Path]:
+    """Write ``report/`` figures and ``dashboard.html`` into a run or comparison folder.
+
+    Raises ScenarioError when the folder is missing or not a results folder.
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if is_comparison(manifest):
+        return build_comparison_report(load_comparison(directory, manifest), animate=animate)
+    return build_run_report(load_run(directory, manifest), animate=animate)

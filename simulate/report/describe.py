@@ -1,0 +1,221 @@
+"""The rules in force, in plain words, and the policy timing, from a resolved scenario dict.
+
+Everything returned is plain text; the dashboard escapes it (scenario files come from
+strangers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+COMMON_RULE_KEYS = {
+    "type",
+    "name",
+    "metric",
+    "level",
+    "every",
+    "lag",
+    "start_period",
+    "end_period",
+    "cap",
+    "risk_adjusted",
+    "split",
+}
+
+TRANSPARENCY = {
+    "none": "no dashboard: physicians do not see each other's figures",
+    "private_feedback": "private feedback: each physician sees their own figures against peers",
+    "internal_dashboard": "an internal dashboard: every physician sees everyone's figures",
+    "public": "a public dashboard: physicians and patients see everyone's figures",
+}
+NORMS = {
+    "median": "the peers' median",
+    "top_decile": "the peers' top decile (an achievable benchmark)",
+    "own_history": "the physician's own past figures",
+}
+
+
+@dataclass(frozen=True)
+class PolicyWindow:
+    """A policy in force from ``start`` to ``end`` (0-based, inclusive; None: to the end)."""
+
+    label: str
+    start: int
+    end: int | None
+
+
+def policy_windows(scenario: dict[str, Any]) -> list[PolicyWindow]:
+    """Incentive rules and peer pressure with their periods in force."""
+    windows = []
+    for k, rule in enumerate(scenario.get("incentives") or []):
+        label = str(rule.get("name") or f"{rule.get('type', 'rule')}_{k + 1}")
+        windows.append(
+            PolicyWindow(label, int(rule.get("start_period") or 0), rule.get("end_period"))
+        )
+    peer = scenario.get("peer_pressure") or {}
+    if peer and peer.get("transparency", "none") != "none":
+        windows.append(
+            PolicyWindow(
+                "peer pressure", int(peer.get("start_period") or 0), peer.get("end_period")
+            )
+        )
+    return windows
+
+
+def first_policy_start(scenario: dict[str, Any]) -> int | None:
+    """The earliest period any policy is in force after period 0 (None: none starts later)."""
+    starts = [w.start for w in policy_windows(scenario) if w.start > 0]
+    return min(starts) if starts else None
+
+
+def money(x: Any) -> str:
+    """A currency amount in words-friendly form: 4,000."""
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.4g}"
+
+
+def _timing(rule: dict[str, Any]) -> str:
+    start = int(rule.get("start_period") or 0)
+    end = rule.get("end_period")
+    every = int(rule.get("every") or 1)
+    lag = int(rule.get("lag") or 0)
+    span = f"from period {start}" + (f" to period {end}" if end is not None else " to the end")
+    often = "every period" if every == 1 else f"every {every} periods"
+    paid = "paid at once" if lag == 0 else f"paid {lag} period(s) later"
+    return f"{span}, evaluated {often}, {paid}"
+
+
+def _amounts(rule: dict[str, Any]) -> str:
+    kind = rule.get("type")
+    if kind == "tournament":
+        text = f"top {float(rule.get('top_share', 0)):.0%} earn {money(rule.get('bonus', 0))} each"
+        if float(rule.get("bottom_share") or 0) > 0:
+            text += (
+                f"; bottom {float(rule['bottom_share']):.0%} lose "
+                f"{money(rule.get('penalty', 0))} each"
+            )
+        group = rule.get("peer_group")
+        return text + (f"; ranked within {'each team' if group == 'team' else 'the organisation'}")
+    if kind == "readmission_penalty":
+        return (
+            f"a penalty of {float(rule.get('scale', 1)):g} x the excess readmission ratio, as a "
+            f"share of base payment, capped at {float(rule.get('max_share_of_base', 0)):.1%}"
+        )
+    if kind == "withhold":
+        return (
+            f"{float(rule.get('share', 0)):.1%} of base payment withheld, returned on performance"
+        )
+    if kind == "shared_savings":
+        return f"{float(rule.get('share', 0)):.0%} of savings against the benchmark shared"
+    if kind == "per_unit":
+        return f"{money(rule.get('rate', 0))} per unit of the metric"
+    if kind == "improvement":
+        return f"{money(rule.get('per_unit_improvement', 0))} per unit of improvement"
+    if kind == "target":
+        if rule.get("threshold") is not None:
+            return (
+                f"bonus {money(rule.get('bonus', 0))} for beating {rule['threshold']}, "
+                f"penalty {money(rule.get('penalty', 0))} for missing it"
+            )
+        worst, best = rule.get("worst"), rule.get("best")
+        return f"up to {money(rule.get('amount', 0))} on a scale from {worst} to {best}"
+    return ""
+
+
+def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
+    """One incentive rule as plain-words fields: name, type, metric, level, amounts, timing."""
+    name = str(rule.get("name") or f"{rule.get('type', 'rule')}_{index + 1}")
+    metric = str(rule.get("metric", ""))
+    if rule.get("risk_adjusted"):
+        metric += " (risk-adjusted)"
+    level = str(rule.get("level", "physician"))
+    if level != "physician":
+        level += f" (money split {rule.get('split', 'equal')} among physicians)"
+    amounts = _amounts(rule)
+    if rule.get("cap") is not None:
+        amounts += f"; at most {money(rule['cap'])} per unit per evaluation"
+    others = [
+        f"{key} = {value}"
+        for key, value in rule.items()
+        if key not in COMMON_RULE_KEYS and value not in (None, "", [], {})
+    ]
+    return {
+        "name": name,
+        "type": str(rule.get("type", "")).replace("_", " "),
+        "metric": metric,
+        "level": level,
+        "amounts": amounts.strip("; "),
+        "timing": _timing(rule),
+        "settings": ", ".join(others),
+    }
+
+
+def describe_payment(scenario: dict[str, Any]) -> list[str]:
+    """The base payment scheme, one sentence per component."""
+    payment = scenario.get("payment") or {}
+    lines = []
+    ffs = payment.get("fee_for_service")
+    if ffs:
+        text = f"Fee-for-service: {money(ffs.get('per_intensity_unit', 0))} per unit of intensity"
+        by = ffs.get("by_condition") or {}
+        if by:
+            text += " (" + ", ".join(f"{k}: {money(v)}" for k, v in by.items()) + ")"
+        text += (
+            "; readmissions paid too" if ffs.get("pays_readmissions") else "; readmissions unpaid"
+        )
+        lines.append(text + ".")
+    cap = payment.get("capitation")
+    if cap:
+        lines.append(
+            f"Capitation: {money(cap.get('per_patient_per_period', 0))} per listed patient per "
+            f"period, {cap.get('list_size_per_physician', '?')} patients per physician."
+        )
+    salary = payment.get("salary")
+    if salary:
+        lines.append(f"Salary: {money(salary.get('annual', 0))} per physician per year.")
+    bundled = payment.get("bundled")
+    if bundled:
+        text = f"Bundled payment: {money(bundled.get('per_episode', 0))} per index episode"
+        by = bundled.get("by_condition") or {}
+        if by:
+            text += " (" + ", ".join(f"{k}: {money(v)}" for k, v in by.items()) + ")"
+        if bundled.get("readmissions_included"):
+            text += "; readmissions covered by the bundle"
+        lines.append(text + ".")
+    return lines or ["No base payment."]
+
+
+def describe_peer_pressure(scenario: dict[str, Any]) -> list[str]:
+    """Peer pressure settings in plain words (empty when there is none)."""
+    peer = scenario.get("peer_pressure") or {}
+    transparency = peer.get("transparency", "none")
+    if not peer or transparency == "none":
+        return []
+    metrics = ", ".join(str(m) for m in peer.get("metrics") or [])
+    end = peer.get("end_period")
+    span = f"from period {peer.get('start_period', 0)}" + (
+        f" to period {end}" if end is not None else " to the end"
+    )
+    return [
+        f"Transparency: {TRANSPARENCY.get(transparency, str(transparency))}.",
+        f"Figures shown: {metrics}, each over a rolling {peer.get('window', '?')} periods, "
+        f"published every {peer.get('publish_every', 1)} period(s), {span}.",
+        f"Benchmark: {NORMS.get(peer.get('norm', ''), str(peer.get('norm')))}.",
+        f"Weights: conformity {peer.get('conformity')}, rank concern "
+        f"{peer.get('rank_concern')}, reputation value {money(peer.get('reputation_value'))}.",
+    ]
+
+
+def describe_behaviour(scenario: dict[str, Any]) -> str:
+    """How physicians behave, in one sentence."""
+    model = (scenario.get("behaviour") or {}).get("model", "fixed")
+    if model == "adaptive":
+        return (
+            "Physicians adapt: at each period close they move their practice style toward "
+            "the style that serves them best under the rules in force."
+        )
+    return "Physicians keep the practice style they were drawn with (behaviour: fixed)."

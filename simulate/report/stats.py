@@ -1,0 +1,83 @@
+"""Small statistics for the report: funnel-plot points and control limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulate.report.data import RunData
+
+BASE_COMPONENTS = (
+    "payment_fee_for_service",
+    "payment_capitation",
+    "payment_salary",
+    "payment_bundled",
+)
+
+Z95 = 1.959963984540054
+"""Two-sided 95% normal quantile."""
+Z998 = 3.090232306167813
+"""Two-sided 99.8% normal quantile (the usual 'three sigma' funnel limit)."""
+
+
+def funnel_limits(p0: float, n, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Binomial control limits around rate ``p0`` for volumes ``n`` (normal approximation).
+
+    limits = p0 ± z × sqrt(p0 (1 − p0) / n), clipped to [0, 1] (Spiegelhalter 2005,
+    "Funnel plots for comparing institutional performance").
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * np.sqrt(p0 * (1.0 - p0) / n)
+    return np.clip(p0 - half, 0.0, 1.0), np.clip(p0 + half, 0.0, 1.0)
+
+
+def funnel_points(run: RunData, replication: int | None = 0) -> pd.DataFrame:
+    """Per physician over the post-warm-up window: index episodes, readmissions, rate, team.
+
+    From the physician rows of trajectories; readmissions = readmission_rate × episodes
+    per period. ``replication`` None pools all replications.
+    """
+    rows = run.trajectories
+    rows = rows[(rows["level"] == "physician") & (rows["period"] >= run.warmup)]
+    if replication is not None:
+        rows = rows[rows["replication"] == replication]
+    episodes = rows["episodes"].fillna(0.0)
+    readmissions = (rows["readmission_rate"] * episodes).fillna(0.0)
+    frame = pd.DataFrame(
+        {
+            "unit": rows["unit"],
+            "team": rows["team"],
+            "episodes": episodes,
+            "readmissions": readmissions,
+        }
+    )
+    points = frame.groupby("unit", sort=False).agg(
+        team=("team", "first"), episodes=("episodes", "sum"), readmissions=("readmissions", "sum")
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        points["rate"] = points["readmissions"] / points["episodes"].where(points["episodes"] > 0)
+    return points.reset_index()
+
+
+def income_components(run: RunData) -> pd.DataFrame:
+    """Per physician: post-warm-up mean per period of each base component, bonuses, penalties.
+
+    Means over replications and periods after warm-up. Incentive bonuses (positive
+    line items) and penalties (negative, withholds included) come from payments.
+    """
+    names = run.physician_names
+    panel = run.physicians[run.physicians["period"] >= run.warmup]
+    count = max(panel["replication"].nunique() * max(run.horizon - run.warmup, 1), 1)
+    base = panel.groupby("physician")[[c for c in BASE_COMPONENTS if c in panel]].sum() / count
+    table = base.reindex(names).fillna(0.0)
+    pay = run.payments
+    if "component" in pay and "amount" in pay and not pay.empty:
+        inc = pay[(pay["component"] == "incentives") & (pay["period"] >= run.warmup)]
+        amounts = inc["amount"]
+        table["bonuses"] = amounts.clip(lower=0).groupby(inc["physician"]).sum() / count
+        table["penalties"] = amounts.clip(upper=0).groupby(inc["physician"]).sum() / count
+    elif "payment_incentives" in panel:
+        net = panel.groupby("physician")["payment_incentives"].sum() / count
+        table["bonuses"], table["penalties"] = net.clip(lower=0), net.clip(upper=0)
+    return table.fillna(0.0)

@@ -1,0 +1,195 @@
+"""The `simulate sweep` command (registers itself on simulate.cli.app)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from simulate.cli import (
+    EXIT_INTERRUPTED,
+    Interrupted,
+    ScenarioFile,
+    SetOption,
+    _fail,
+    _raise_interrupted,
+    app,
+    err,
+    out,
+)
+from simulate.errors import ScenarioError
+
+
+def _clear(directory: Path) -> None:
+    """Remove ``directory``: renamed aside first, so a crash leaves no half-deleted folder."""
+    if not directory.exists():
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
+    directory.rename(aside / directory.name)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@app.command()
+def sweep(
+    scenario_file: ScenarioFile,
+    overrides: SetOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results folder (default: results/<scenario name>-sweep)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1024, help="Local worker processes (default: all cores; 1: serial)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (tcp://host:8786): run on that cluster."),
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option(min=1, max=1024, help="Start a Dask LocalCluster with N worker processes."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a stopped sweep: run only what is missing.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing results folder.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the sweep and print its size; run nothing.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Run the scenario's sweep: a design over parameters, replications per point.
+
+    Writes runs, per-point means, sensitivity indices and figures to the results folder;
+    each finished run is kept, so --resume continues a stopped sweep.
+    """
+    from simulate.experiment.executors import make_executor
+    from simulate.output.store import is_occupied
+    from simulate.sweep.output import write_outputs
+    from simulate.sweep.plan import plan_sweep
+    from simulate.sweep.runner import run_design
+    from simulate.sweep.store import STORE_NAME, RunStore
+
+    try:
+        if scheduler is not None and dask_local is not None:
+            raise ScenarioError("give --scheduler or --dask-local, not both")
+        if resume and overwrite:
+            raise ScenarioError("give --resume or --overwrite, not both")
+        plan = plan_sweep(scenario_file, overrides or [])
+        directory = (
+            out_dir if out_dir is not None else Path("results") / f"{plan.scenario.name}-sweep"
+        )
+        if dry_run:
+            out.print(
+                f"ok: {plan.scenario.name}: {plan.design.method} design, "
+                f"{len(plan.spec.parameters)} parameters, {plan.design.n_points} points x "
+                f"{plan.replications} replications = {plan.n_runs} runs -> {directory}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return
+        store_path = directory / STORE_NAME
+        if is_occupied(directory):
+            if resume and not store_path.exists():
+                raise ScenarioError(
+                    f"results folder '{directory}' holds no sweep to resume ({STORE_NAME} missing)"
+                )
+            if not resume and not overwrite:
+                raise ScenarioError(
+                    f"results folder '{directory}' already exists; pass --resume to continue "
+                    "the sweep in it, --overwrite to replace it, or choose another --out"
+                )
+            if overwrite:
+                _clear(directory)
+        store = RunStore(store_path, plan.fingerprint(), plan.spec.metrics)
+    except ScenarioError as error:
+        _fail(error)
+    already = store.count()
+    show_progress = not quiet and err.is_terminal
+    progress = Progress(
+        TextColumn(f"[bold]{escape(plan.scenario.name)}[/] sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs {task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show_progress,
+        transient=True,
+    )
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    started = time.perf_counter()
+    code = 0
+    executor = None
+    described: dict = {}
+    try:
+        executor = make_executor(workers, scheduler=scheduler, dask_local=dask_local)
+        described = executor.describe()
+        with executor, progress:
+            task = progress.add_task("sweep", total=plan.n_runs, completed=already, rate="")
+
+            def advance(total: int) -> None:
+                rate = (total - already) / max(time.perf_counter() - started, 1e-9)
+                progress.update(task, completed=total, rate=f"{rate:.2f}/s")
+
+            run_design(
+                plan.design, plan.evaluator, plan.replications, executor, store, on_done=advance
+            )
+    except (KeyboardInterrupt, Interrupted) as stop:
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish writing what is kept
+        code = EXIT_INTERRUPTED[signum]
+    except OSError as exc:  # e.g. no Dask scheduler at the address
+        store.close()
+        signal.signal(signal.SIGTERM, previous)
+        _fail(ScenarioError(f"cannot start the executor: {exc}"))
+    finally:
+        if code == 0:
+            signal.signal(signal.SIGTERM, previous)
+    elapsed = time.perf_counter() - started
+    extra = {
+        "executor": described,
+        "elapsed_seconds": round(elapsed, 3),
+        "runs_before_this_session": already,
+    }
+    try:
+        manifest = write_outputs(plan, store, directory, extra=extra, figures=code == 0)
+    finally:
+        store.close()
+        if code:
+            signal.signal(signal.SIGTERM, previous)
+    if code:
+        err.print(
+            f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "
+            f"{directory} (manifest: complete false); continue with --resume",
+            highlight=False,
+        )
+        raise typer.Exit(code)
+    if not quiet:
+        new = manifest["runs_finished"] - already
+        out.print(
+            f"{plan.design.method} sweep of {plan.scenario.name}: {plan.design.n_points} points "
+            f"x {plan.replications} replications; {new} runs in {elapsed:.1f} s "
+            f"({described.get('executor')}, {described.get('slots')} slots)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
