@@ -323,6 +323,7 @@ def validate(
 
     try:
         resolved = resolve_scenario(scenario_file, overrides or [])
+        experiments = _experiment_summaries(resolved, scenario_file, overrides or [])
     except ScenarioError as error:
         _fail(error)
     s = resolved.scenario
@@ -343,6 +344,31 @@ def validate(
             + (flag if load.utilisation >= 1 else ""),
             highlight=False,
         )
+    for line in experiments:
+        out.print(escape(line), highlight=False)
+
+
+def _experiment_summaries(resolved, scenario_file: str, overrides: list[str]) -> list[str]:
+    """Check the file's ``variants:`` and ``sweep:`` sections too; one line on each."""
+    lines = []
+    if "variants" in resolved.extras:
+        from simulate.compare.variants import load_variants
+
+        variant_set = load_variants(scenario_file, overrides)
+        names = [v.name for v in variant_set.variants]
+        lines.append(
+            f"  variants: {len(names)} ({', '.join(names)}), "
+            f"reference {variant_set.settings.reference}"
+        )
+    if "sweep" in resolved.extras:
+        from simulate.sweep.plan import plan_sweep
+
+        plan = plan_sweep(scenario_file, overrides)
+        lines.append(
+            f"  sweep: {plan.spec.design} design over {len(plan.spec.parameters)} parameters, "
+            f"{plan.n_runs:,} runs"
+        )
+    return lines
 
 
 @app.command()

@@ -176,6 +176,7 @@ def test_a_killed_sweep_resumes_to_the_same_runs(tmp_path, uninterrupted):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is True and manifest["runs_finished"] == 12
     assert manifest["runs_before_this_session"] >= kept
+    assert manifest["runs_before_this_session"] + manifest["runs_this_session"] == 12
     runs = pd.read_csv(out / "runs.csv")
     assert not runs.duplicated(["point", "replication"]).any()
     pd.testing.assert_frame_equal(runs, uninterrupted)

@@ -19,6 +19,7 @@ from simulate.errors import ScenarioError
 from simulate.experiment.replications import with_run_options
 from simulate.scenario.consistency import inconsistencies
 from simulate.scenario.loader import (
+    EXPERIMENT_SECTIONS,
     OVERRIDE_SOURCE,
     ResolvedScenario,
     _line_for,
@@ -403,6 +404,8 @@ def _variant_scenario(
             if where[0] == source:
                 lines[key] = (file, line)
     for assignment in overrides:  # the command line's --set wins over every variant
+        if assignment.split("=", 1)[0].strip().split(".")[0].split("[")[0] in (EXPERIMENT_SECTIONS):
+            continue  # it changed the variants: (or sweep:) section, applied to the base
         apply_override(data, assignment, lines)
     for key in SHARED_KEYS:
         if data.get(key) != base.data.get(key):

@@ -10,8 +10,12 @@ the worker count or scheduling.
 
 from __future__ import annotations
 
+import abc
+import contextlib
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from typing import Any, TypeVar
@@ -69,16 +73,17 @@ def map_ordered(
     return results
 
 
-class Executor:
+class Executor(abc.ABC):
     """Runs ``function(item)`` for a stream of items; results come back as they finish.
 
-    Subclasses provide ``slots`` (tasks that can run at once) and ``_submit``,
-    ``_wait`` (first completed), ``_cancel``. Use as a context manager.
+    Subclasses provide ``slots`` (tasks that can run at once) and ``imap_unordered``.
+    Use as a context manager.
     """
 
     name = "executor"
     slots = 1
 
+    @abc.abstractmethod
     def imap_unordered(
         self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
     ) -> Iterator[Out]:
@@ -87,40 +92,12 @@ class Executor:
         At most ``in_flight`` tasks (default 2 x slots) are submitted at a time; the
         next items are drawn from ``items`` only as results come back.
         """
-        limit = in_flight or max(2, 2 * self.slots)
-        source = iter(items)
-        pending: set[Any] = set()
-        try:
-            while True:
-                while len(pending) < limit:
-                    item = next(source, _END)
-                    if item is _END:
-                        break
-                    pending.add(self._submit(function, item))
-                if not pending:
-                    return
-                done, pending = self._wait(pending)
-                for future in done:
-                    yield future.result()
-        finally:
-            if pending:
-                self._cancel(pending)
 
     def describe(self) -> dict[str, Any]:
         """What ran the tasks (for manifests)."""
         return {"executor": self.name, "slots": self.slots}
 
-    def _submit(self, function: Callable, item: Any) -> Any:
-        raise NotImplementedError
-
-    def _wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        raise NotImplementedError
-
-    def _cancel(self, pending: set[Any]) -> None:
-        for future in pending:
-            future.cancel()
-
-    def close(self, *, abort: bool = False) -> None:
+    def close(self, *, abort: bool = False) -> None:  # noqa: B027  nothing to release here
         """Release workers and connections (``abort``: do not wait for running tasks)."""
 
     def __enter__(self) -> Executor:
@@ -131,16 +108,6 @@ class Executor:
 
 
 _END = object()
-
-
-class _Done:
-    """A finished result in the shape of a future (for the serial executor)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
 
 
 class SerialExecutor(Executor):
@@ -164,12 +131,27 @@ class PoolExecutor(Executor):
         self.slots = workers or default_workers()
         self._pool = ProcessPoolExecutor(max_workers=self.slots)
 
-    def _submit(self, function: Callable, item: Any) -> Any:
-        return self._pool.submit(function, item)
-
-    def _wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        done, rest = wait(pending, return_when=FIRST_COMPLETED)
-        return set(done), set(rest)
+    def imap_unordered(
+        self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
+    ) -> Iterator[Out]:
+        limit = in_flight or max(2, 2 * self.slots)
+        source = iter(items)
+        pending: set[Any] = set()
+        try:
+            while True:
+                while len(pending) < limit:
+                    item = next(source, _END)
+                    if item is _END:
+                        break
+                    pending.add(self._pool.submit(function, item))
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def close(self, *, abort: bool = False) -> None:
         if abort:  # stop now: running tasks' results would be thrown away anyway
@@ -205,13 +187,19 @@ class DaskExecutor(Executor):
 
         self._cluster = None
         if address is None:
-            self._cluster = LocalCluster(
-                n_workers=local_workers or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            import dask
+
+            # Ctrl-C reaches the coordinator only, which closes the cluster; the workers'
+            # statistical profiler (a stack sample every 10 ms) slows pure-Python tasks.
+            profile_off = {"distributed.worker.profile.enabled": False}
+            with _sigint_ignored(), dask.config.set(profile_off):
+                self._cluster = LocalCluster(
+                    n_workers=local_workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # no fixed port: no clash with others
+                    silence_logs=logging.ERROR,
+                )
             address = self._cluster.scheduler_address
         if timeout is None:
             import dask
@@ -272,9 +260,23 @@ class DaskExecutor(Executor):
             self._cluster.close()
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while starting worker processes (they inherit it; a terminal's Ctrl-C
+    then stops only the coordinator, which shuts the workers down quietly)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def warm_up() -> None:
     """Import what sweep and replication tasks need (run on each worker at start-up)."""
-    import simulate.model.world  # noqa: F401
+    import simulate.model.world
     import simulate.output.tables  # noqa: F401
 
 

@@ -138,15 +138,19 @@ def sweep(
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     started = time.perf_counter()
     code = 0
-    executor = None
     described: dict = {}
+    session = [0]  # runs committed by this invocation
     try:
-        executor = make_executor(workers, scheduler=scheduler, dask_local=dask_local)
+        try:
+            executor = make_executor(workers, scheduler=scheduler, dask_local=dask_local)
+        except OSError as exc:  # e.g. no Dask scheduler at the address
+            raise ScenarioError(f"cannot start the executor: {exc}") from None
         described = executor.describe()
         with executor, progress:
             task = progress.add_task("sweep", total=plan.n_runs, completed=already, rate="")
 
             def advance(total: int) -> None:
+                session[0] = total - already
                 rate = (total - already) / max(time.perf_counter() - started, 1e-9)
                 progress.update(task, completed=total, rate=f"{rate:.2f}/s")
 
@@ -157,10 +161,9 @@ def sweep(
         signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish writing what is kept
         code = EXIT_INTERRUPTED[signum]
-    except OSError as exc:  # e.g. no Dask scheduler at the address
+    except ScenarioError as error:
         store.close()
-        signal.signal(signal.SIGTERM, previous)
-        _fail(ScenarioError(f"cannot start the executor: {exc}"))
+        _fail(error)
     finally:
         if code == 0:
             signal.signal(signal.SIGTERM, previous)
@@ -169,6 +172,7 @@ def sweep(
         "executor": described,
         "elapsed_seconds": round(elapsed, 3),
         "runs_before_this_session": already,
+        "runs_this_session": session[0],
     }
     try:
         manifest = write_outputs(plan, store, directory, extra=extra, figures=code == 0)
@@ -181,6 +185,7 @@ def sweep(
             f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "
             f"{directory} (manifest: complete false); continue with --resume",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(code)
     if not quiet:
