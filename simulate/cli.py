@@ -52,6 +52,16 @@ SetOption = Annotated[
 ]
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."),
+]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing results folder.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+
+
 def _fail(error: ScenarioError) -> None:
     err.print(f"[bold red]error:[/] {escape(error.format())}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -108,25 +118,16 @@ def run(
         typer.Option("--out", help="Results folder (default: results/<scenario name>)."),
     ] = None,
     overrides: SetOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."
-        ),
-    ] = None,
+    workers: WorkersOption = None,
     episode_log: Annotated[
         bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")
     ] = False,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing results folder.")
-    ] = False,
+    overwrite: OverwriteOption = False,
     from_manifest: Annotated[
         Path | None,
         typer.Option("--from-manifest", help="Rerun the scenario stored in a run's manifest.json."),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
-    ] = False,
+    quiet: QuietOption = False,
     animate: Annotated[
         bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
     ] = False,

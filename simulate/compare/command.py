@@ -13,7 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simulate.cli import (
     EXIT_INTERRUPTED,
     Interrupted,
+    OverwriteOption,
+    QuietOption,
     SetOption,
+    WorkersOption,
     _fail,
     _raise_interrupted,
     app,
@@ -52,12 +55,7 @@ def compare(
         ),
     ] = None,
     overrides: SetOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."
-        ),
-    ] = None,
+    workers: WorkersOption = None,
     reference: Annotated[
         str | None,
         typer.Option(help="Variant the others are compared with (default: the first)."),
@@ -79,12 +77,8 @@ def compare(
             "payer (payment_total) or resource (cost)."
         ),
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing comparison folder.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
-    ] = False,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare scenario variants under common random numbers: paired differences with 95%
     CIs, incremental cost and QALYs, ICER, net monetary benefit and acceptability curve."""

@@ -22,8 +22,11 @@ from rich.progress import (
 from simulate.cli import (
     EXIT_INTERRUPTED,
     Interrupted,
+    OverwriteOption,
+    QuietOption,
     ScenarioFile,
     SetOption,
+    WorkersOption,
     _fail,
     _raise_interrupted,
     app,
@@ -50,12 +53,7 @@ def sweep(
         Path | None,
         typer.Option("--out", help="Results folder (default: results/<scenario name>-sweep)."),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=1024, help="Local worker processes (default: all cores; 1: serial)."
-        ),
-    ] = None,
+    workers: WorkersOption = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Dask scheduler address (tcp://host:8786): run on that cluster."),
@@ -67,15 +65,11 @@ def sweep(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a stopped sweep: run only what is missing.")
     ] = False,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing results folder.")
-    ] = False,
+    overwrite: OverwriteOption = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the sweep and print its size; run nothing.")
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
-    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run the scenario's sweep: a design over parameters, replications per point.
 
