@@ -131,6 +131,12 @@ def run(
     animate: Annotated[
         bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
     ] = False,
+    no_report: Annotated[
+        bool,
+        typer.Option(
+            "--no-report", help="Tables and manifest only: no dashboard.html or report/ (faster)."
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's replications; write tables, a manifest, figures and dashboard.html."""
     from simulate.experiment.executors import default_workers
@@ -142,6 +148,8 @@ def run(
     try:
         if (scenario_file is None) == (from_manifest is None):
             raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
+        if animate and no_report:
+            raise ScenarioError("--animate draws into the report; it cannot go with --no-report")
         if from_manifest is not None:
             if overrides:
                 raise ScenarioError("--set cannot be combined with --from-manifest")
@@ -222,8 +230,12 @@ def run(
 
     def write_all(folder: Path) -> None:
         write_run(result.tables(), result.scenario, folder, extra=extra)
+        if no_report:
+            return
         try:
             build_report(folder, animate=animate)
+        except OSError:
+            raise  # a write failure: nothing is written (write_results)
         except Exception as exc:  # the tables matter more than the figures
             err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
 

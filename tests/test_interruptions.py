@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-SHORT = ["--set", "horizon_periods=4", "--set", "warmup_periods=1"]
+SHORT = ["--set", "horizon_periods=4", "--set", "warmup_periods=1", "--no-report"]
 
 
 def simulate_cli(*args: str) -> subprocess.CompletedProcess:
@@ -39,6 +39,9 @@ def test_existing_results_are_kept_unless_overwrite_is_given(tmp_path):
     assert replaced.returncode == 0, replaced.stderr
     assert json.loads((out / "manifest.json").read_text())["replications"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folders left
+    assert not (out / "dashboard.html").exists() and not (out / "report").exists()  # --no-report
+    both = simulate_cli("run", "baseline_ffs", "--out", str(tmp_path / "x"), "--animate", *SHORT)
+    assert both.returncode == 2 and "--animate" in both.stderr and not (tmp_path / "x").exists()
 
 
 def test_a_manifest_reruns_the_same_numbers(tmp_path):

@@ -31,6 +31,7 @@ def run_cli(out: Path, *args: str) -> Path:
         "-r",
         "4",
         "--quiet",
+        "--no-report",
         "--out",
         str(out),
         *SHORT_SET,
@@ -145,6 +146,7 @@ def test_same_numbers_under_other_hash_seeds_and_working_directories(tmp_path):
         out = tmp_path / f"run{k}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         command = [sys.executable, "-m", "simulate", "run", "tournament", "-r", "2", "-q"]
+        command += ["--no-report"]
         command += ["--out", str(out), "--set", "horizon_periods=4", "--set", "warmup_periods=1"]
         done = subprocess.run(
             command,

@@ -11,6 +11,7 @@ import simulate
 from simulate.scenario.workload import MAX_LEDGER_BYTES, Workload
 
 SHORT = ["--set", "horizon_periods=4", "--set", "warmup_periods=1", "-r", "2", "--workers", "1"]
+TABLES_ONLY = [*SHORT, "--no-report"]
 
 
 def simulate_cli(*args: str, cwd: Path, limit_bytes: int | None = None):
@@ -41,7 +42,7 @@ def test_a_write_that_fails_part_way_leaves_nothing_and_says_so(tmp_path):
 
 
 def test_a_failed_overwrite_keeps_the_old_results(tmp_path):
-    first = simulate_cli("run", "baseline_ffs", "--out", "out", *SHORT, "-q", cwd=tmp_path)
+    first = simulate_cli("run", "baseline_ffs", "--out", "out", *TABLES_ONLY, "-q", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -57,7 +58,7 @@ def test_a_failed_overwrite_keeps_the_old_results(tmp_path):
 
 def test_results_folder_under_a_file_is_one_clear_line(tmp_path):
     (tmp_path / "blocker").write_text("not a folder")
-    done = simulate_cli("run", "baseline_ffs", "--out", "blocker/out", *SHORT, cwd=tmp_path)
+    done = simulate_cli("run", "baseline_ffs", "--out", "blocker/out", *TABLES_ONLY, cwd=tmp_path)
     assert done.returncode in (1, 2)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "blocker" in lines[0] and "Traceback" not in done.stderr
