@@ -70,6 +70,7 @@ class World:
         self._selecting = scenario.behaviour.selection.enabled
         pressure = scenario.peer_pressure
         self._public = pressure.transparency == "public" and pressure.referral_shift > 0
+        self._shift = pressure.referral_shift if self._public else 0.0
         self._rank = [0] * self.population.size
         """Each physician's published rank by value within their team (0: best)."""
         n_periods, n_teams = scenario.horizon_periods, len(scenario.teams)
@@ -309,12 +310,12 @@ class World:
         tally.queued -= 1
         tally.in_treatment += 1
         free = self._free[team]
-        if chooser < self.scenario.peer_pressure.referral_shift and len(free) > 1:
+        if chooser < self._shift and len(free) > 1:
             physician = min(free, key=self._rank.__getitem__)  # first of the best ranked
             free.remove(physician)
         else:
             physician = free.popleft()
-        if declinable < self._selection[physician]:
+        if self._selecting and declinable < self._selection[physician]:
             self._free[team].appendleft(physician)  # free again for the next patient
             self.resources[team].release(request)
             tally.in_treatment -= 1
