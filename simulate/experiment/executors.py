@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import logging
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -30,6 +31,10 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _with_index(function: Callable[[Item], Out], pair: tuple[int, Item]) -> tuple[int, Out]:
+    return pair[0], function(pair[1])
 
 
 def map_ordered(
@@ -57,19 +62,15 @@ def map_ordered(
                 on_done(len(out))
         return out
     results: list[Any] = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(function, item): k for k, item in enumerate(items)}
-        try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                index = futures[future]
-                results[index] = future.result()
-                if on_result:
-                    on_result(index, results[index])
-                if on_done:
-                    on_done(done)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    with PoolExecutor(workers) as pool:  # bounded submission; workers stopped on error
+        indexed = functools.partial(_with_index, function)
+        finished = pool.imap_unordered(indexed, list(enumerate(items)))
+        for done, (index, result) in enumerate(finished, start=1):
+            results[index] = result
+            if on_result:
+                on_result(index, result)
+            if on_done:
+                on_done(done)
     return results
 
 
