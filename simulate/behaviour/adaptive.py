@@ -18,8 +18,14 @@ reference is the best response (revealed preference). A: adjustment cost (curren
 episode per unit of style squared). Physicians start in equilibrium under the base
 payment (``initial_style``); each period the style closes a share 1 - inertia_i of the
 gap to the best response, plus noise. reputation: the loss of lagging the peer norm on
-the published dashboard (``peer``), weighted by peer sensitivity p_i. See docs/model.md
-for sources and defaults.
+the published dashboard (``peer``), weighted by peer sensitivity p_i.
+
+Where enabled, the style has two more dimensions: a focus shifting effort between
+complication and readmission prevention (multitasking, at its own lower adjustment
+cost) and the share of high-risk patients declined (risk selection, at a private cost
+x share^2 / 2, with money counted per patient who would come); crowding-out scales a_i
+by a motivation stock eroded by the share of income from incentives. See docs/model.md
+(sections 3.8-3.9) for sources and defaults.
 """
 
 from __future__ import annotations

@@ -199,7 +199,6 @@ class World:
         ).tolist()
         self._intensity = pop.intensity.tolist()
         self._effort = pop.quality_effort.tolist()
-        self._focus = pop.focus.tolist()
         self._selection = pop.selection.tolist()
         # (fee-for-service, bundled) paid per episode, [readmission][physician][condition]
         pay = self.payment
