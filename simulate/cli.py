@@ -142,7 +142,7 @@ def run(
     from simulate.experiment.executors import default_workers
     from simulate.experiment.replications import build_result, with_run_options
     from simulate.experiment.replications import run as run_scenario
-    from simulate.output.store import is_occupied, write_run
+    from simulate.output.store import write_run
     from simulate.scenario.loader import resolve_scenario
 
     try:
@@ -167,11 +167,7 @@ def run(
                     )
         scenario = with_run_options(scenario, replications=replications, seed=seed)
         directory = out_dir if out_dir is not None else Path("results") / scenario.name
-        if is_occupied(directory) and not overwrite:
-            raise ScenarioError(
-                f"results folder '{directory}' already exists; choose another --out or "
-                "pass --overwrite to replace it"
-            )
+        refuse_occupied(directory, overwrite)
     except ScenarioError as error:
         _fail(error)
     n_workers = workers or default_workers()
@@ -255,6 +251,17 @@ def run(
 
 EXIT_WRITE_FAILED = 1
 """Exit status when the results could not be written (a full disk, a read-only folder)."""
+
+
+def refuse_occupied(directory: Path, overwrite: bool) -> None:
+    """Raise ScenarioError when ``directory`` holds anything and ``--overwrite`` was not given."""
+    from simulate.output.store import is_occupied
+
+    if is_occupied(directory) and not overwrite:
+        raise ScenarioError(
+            f"results folder '{directory}' already exists; choose another --out or "
+            "pass --overwrite to replace it"
+        )
 
 
 def write_results(directory: Path, write) -> None:

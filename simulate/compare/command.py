@@ -22,6 +22,7 @@ from simulate.cli import (
     app,
     err,
     out,
+    refuse_occupied,
 )
 from simulate.errors import ScenarioError
 
@@ -86,7 +87,6 @@ def compare(
     from simulate.compare.table import print_comparison
     from simulate.compare.variants import load_variants, with_options
     from simulate.experiment.executors import default_workers
-    from simulate.output.store import is_occupied
 
     try:
         variant_set = with_options(
@@ -98,11 +98,7 @@ def compare(
             seed=seed,
         )
         directory = out_dir if out_dir is not None else Path("results") / variant_set.name
-        if is_occupied(directory) and not overwrite:
-            raise ScenarioError(
-                f"results folder '{directory}' already exists; choose another --out or "
-                "pass --overwrite to replace it"
-            )
+        refuse_occupied(directory, overwrite)
     except ScenarioError as error:
         _fail(error)
     if not quiet:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +18,9 @@ from simulate.compare.economics import ceac_thresholds, economics, perspective_c
 from simulate.compare.paired import paired_table
 from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
 from simulate.compare.window import window_values
-from simulate.experiment.replications import RunResult, build_result
+from simulate.experiment.executors import map_ordered
+from simulate.experiment.replications import ReplicationJob, RunResult, build_result, run_job
 from simulate.incentives.metrics import METRIC_UNITS, METRICS
-from simulate.model.result import ReplicationResult
-from simulate.model.world import run_replication
 from simulate.output.store import (
     MANIFEST,
     package_versions,
@@ -33,13 +30,10 @@ from simulate.output.store import (
     write_table,
     write_text,
 )
-from simulate.scenario.models import Scenario
 
 TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac", "window")
 """Tables written at the top of a comparison folder (CSV, and Parquet where possible)."""
 VARIANTS_FOLDER = "variants"
-IN_FLIGHT_PER_WORKER = 2
-"""Jobs queued per worker at a time: enough to keep it busy, few to cancel on Ctrl-C."""
 
 
 @dataclass
@@ -139,74 +133,6 @@ class Comparison:
         write_text(folder / MANIFEST, text)
 
 
-_SCENARIOS: tuple[Scenario, ...] = ()
-"""The variants' scenarios in this process (sent to each worker once, at start-up)."""
-
-
-def _start_worker(scenarios: tuple[Scenario, ...], worker: bool = True) -> None:
-    global _SCENARIOS
-    _SCENARIOS = scenarios
-    if worker:  # the parent handles Ctrl-C and SIGTERM and stops the pool
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _run_job(job: tuple[int, int]) -> ReplicationResult:
-    variant, replication = job
-    return run_replication(_SCENARIOS[variant], replication)
-
-
-def run_jobs(
-    scenarios: Sequence[Scenario],
-    jobs: Sequence[tuple[int, int]],
-    *,
-    workers: int = 1,
-    on_done: Callable[[int], object] | None = None,
-) -> list[ReplicationResult]:
-    """Run (variant index, replication) jobs, in order, on ``workers`` processes.
-
-    Each worker receives the scenarios once; a job is two integers. On any exception
-    (Ctrl-C, SIGTERM) jobs not started are cancelled and the exception propagates.
-    """
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        _start_worker(tuple(scenarios), worker=False)
-        try:
-            out = []
-            for job in jobs:
-                out.append(_run_job(job))
-                if on_done:
-                    on_done(len(out))
-            return out
-        finally:
-            _start_worker((), worker=False)
-    results: list[Any] = [None] * len(jobs)
-    waiting = iter(enumerate(jobs))
-    running: dict[Future, int] = {}
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tuple(scenarios),))
-    try:
-        finished = 0
-        while True:
-            while len(running) < IN_FLIGHT_PER_WORKER * workers:  # a short queue stops fast
-                index, job = next(waiting, (None, None))
-                if index is None:
-                    break
-                running[pool.submit(_run_job, job)] = index
-            if not running:
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                results[running.pop(future)] = future.result()
-                finished += 1
-                if on_done:
-                    on_done(finished)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
-
-
 def run_comparison(
     variant_set: VariantSet,
     *,
@@ -221,8 +147,8 @@ def run_comparison(
     started = time.perf_counter()
     n = variant_set.replications
     scenarios = [v.scenario for v in variant_set.variants]
-    jobs = [(i, k) for i in range(len(scenarios)) for k in range(n)]
-    done = run_jobs(scenarios, jobs, workers=workers, on_done=on_done)
+    jobs = [ReplicationJob(s, k, False) for s in scenarios for k in range(n)]
+    done = map_ordered(run_job, jobs, workers=workers, on_done=on_done)
     elapsed = time.perf_counter() - started
     results = {
         v.name: build_result(v.scenario, done[i * n : (i + 1) * n], elapsed_seconds=elapsed)

@@ -45,13 +45,16 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class _Job:
+class ReplicationJob:
+    """One replication of one scenario, as sent to a worker."""
+
     scenario: Scenario
     replication: int
     episode_log: bool
 
 
-def _run_job(job: _Job) -> ReplicationResult:
+def run_job(job: ReplicationJob) -> ReplicationResult:
+    """Run one job (module level, so pool workers can import it)."""
     return run_replication(job.scenario, job.replication, episode_log=job.episode_log)
 
 
@@ -65,8 +68,8 @@ def run_replications(
 ) -> list[ReplicationResult]:
     """Replications 0..n-1 of ``scenario``, in order, on ``workers`` processes."""
     log = scenario.output.episode_log if episode_log is None else episode_log
-    jobs = [_Job(scenario, k, log) for k in range(scenario.replications)]
-    return map_ordered(_run_job, jobs, workers=workers, on_done=on_done, on_result=on_result)
+    jobs = [ReplicationJob(scenario, k, log) for k in range(scenario.replications)]
+    return map_ordered(run_job, jobs, workers=workers, on_done=on_done, on_result=on_result)
 
 
 def build_result(
