@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from simulate.accounts.catalogue import CATALOGUE
 from simulate.cli import app
-from simulate.incentives.catalogue import CATALOGUE
 from simulate.incentives.rules import RULE_TYPES
 from simulate.scenario.loader import bundled_dir
 

@@ -3,7 +3,7 @@
 ``test_rules.py`` checks each rule on hand-made metric values. Here the rules run in
 the SimPy world and every figure is recomputed from the run itself: metric values from
 the ledger sums each replication keeps (``result.replications[k].physician``, fields
-named by ``simulate.model.ledger.F``), amounts from the scenario's rule parameters, and
+named by ``simulate.accounts.ledger.F``), amounts from the scenario's rule parameters, and
 compared with what the tables report (payments, trajectories). Scenarios are the short
 baseline (6 periods unless stated, 2 replications) with rules added; physicians keep
 their practice style, so the rules change money only, never care.
@@ -21,9 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 import simulate
+from simulate.accounts.ledger import BASE_PAYMENT_SLICE, PAYMENT_COMPONENTS, F
 from simulate.cli import app
-from simulate.incentives.base_payment import PAYMENT_COMPONENTS
-from simulate.model.ledger import BASE_PAYMENT_SLICE, F
 from simulate.model.result import ReplicationResult
 from simulate.output.store import write_run
 from simulate.output.tables import Units

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import simulate
-from simulate.incentives.base_payment import PAYMENT_COMPONENTS
+from simulate.accounts.ledger import PAYMENT_COMPONENTS
 from simulate.scenario.models import DAYS_PER_YEAR, Scenario
 
 PAYMENT_COLUMNS = [f"payment_{c}" for c in PAYMENT_COMPONENTS]

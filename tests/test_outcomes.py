@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulate.model import outcomes
+from simulate.clinical import outcomes
 from simulate.scenario.models import Clinical
 
 CLINICAL = Clinical()

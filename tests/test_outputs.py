@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulate.incentives.metrics import METRICS
+from simulate.accounts.metrics import METRICS
 from simulate.output.store import scenario_hash
 from simulate.scenario import load_scenario
 

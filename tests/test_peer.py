@@ -5,39 +5,61 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulate.accounts.ledger import PHYSICIAN_FIELDS, F
 from simulate.behaviour import peer
-from simulate.model.ledger import PHYSICIAN_FIELDS, F
 from simulate.scenario.models import PeerPressure
 
 
 def test_norms_median_and_top_decile_follow_the_metric_direction():
-    values = np.array([0.10, 0.20, 0.30, 0.40, 0.50, np.nan])
-    everyone = np.arange(6)
-    assert peer.peer_norm(values, everyone, "median", False) == pytest.approx(0.30)
-    # lower is better: the top decile is the 10th percentile
-    assert peer.peer_norm(values, everyone, "top_decile", False) == pytest.approx(0.14)
-    assert peer.peer_norm(values, everyone, "top_decile", True) == pytest.approx(0.46)
-    assert np.isnan(peer.peer_norm(values, np.array([5]), "median", True))
+    """Each physician's norm is over their teammates, themselves excluded."""
+    values = np.array([0.10, 0.20, 0.30, 0.40, 0.50, 0.60, np.nan])
+    team = np.array([0, 0, 0, 0, 0, 0, 1])
+    median = peer.peer_norms(values, team, "median", False)
+    assert median[0] == pytest.approx(0.40)  # 0.2-0.6 without 0.1
+    assert median[5] == pytest.approx(0.30)  # 0.1-0.5 without 0.6
+    # lower is better: the top decile is the 10th percentile (0.2 + 0.4 x 0.1)
+    assert peer.peer_norms(values, team, "top_decile", False)[0] == pytest.approx(0.24)
+    assert peer.peer_norms(values, team, "top_decile", True)[0] == pytest.approx(0.56)
+    assert np.isnan(median[6])  # alone in the team: no norm
 
 
 def test_conformity_is_the_squared_relative_gap_and_top_decile_counts_only_shortfall():
     median = PeerPressure(transparency="private_feedback", norm="median", conformity=2.0)
-    loss = peer.reputational_loss(np.array([0.12, 0.08, 0.10]), 0.10, np.array([]), False, median)
-    assert loss == pytest.approx([2 * 0.2**2, 2 * 0.2**2, 0.0])  # both sides, private: no rank
+    candidates = np.array([[0.12, 0.08, 0.10]])
+    loss = peer.reputational_loss(candidates, np.array([0.10]), None, False, median)
+    assert loss[0] == pytest.approx([2 * 0.2**2, 2 * 0.2**2, 0.0])  # both sides, no rank
     top = PeerPressure(transparency="private_feedback", norm="top_decile", conformity=2.0)
-    loss = peer.reputational_loss(np.array([0.12, 0.08]), 0.10, np.array([]), False, top)
-    assert loss == pytest.approx([2 * 0.2**2, 0.0])  # better than the benchmark costs nothing
+    loss = peer.reputational_loss(candidates[:, :2], np.array([0.10]), None, False, top)
+    assert loss[0] == pytest.approx([2 * 0.2**2, 0.0])  # better than the benchmark: no cost
+    assert peer.reputational_loss(candidates, np.array([np.nan]), None, False, top)[0].tolist() == [
+        0.0, 0.0, 0.0
+    ]  # fmt: skip
 
 
 def test_rank_concern_counts_peers_ranked_above_only_when_peers_can_see():
-    peers = np.array([0.01, 0.02, 0.03, 0.04])  # higher is better
-    shown = PeerPressure(transparency="internal_dashboard", conformity=0.0, rank_concern=0.5)
-    loss = peer.reputational_loss(np.array([0.025, 0.05]), 0.02, peers, True, shown)
-    assert loss == pytest.approx([0.5 * 2 / 4, 0.0])
-    private = shown.model_copy(update={"transparency": "private_feedback"})
-    assert peer.reputational_loss(np.array([0.025]), 0.02, peers, True, private) == [0.0]
+    shown = np.array([0.01, 0.02, 0.03, 0.04, 0.02])  # higher is better; physician 4 asks
+    ranking = peer.Ranking(shown, np.zeros(5, int), True)
+    above = ranking.share_above(np.tile([0.025, 0.05], (5, 1)))
+    assert above[4] == pytest.approx([2 / 4, 0.0])  # 0.03 and 0.04 of four teammates
+    assert above[3] == pytest.approx([1 / 4, 0.0])  # own 0.04 is not a peer
+    config = PeerPressure(transparency="internal_dashboard", conformity=0.0, rank_concern=0.5)
+    candidates = np.array([[0.025, 0.05]])
+    loss = peer.reputational_loss(candidates, np.array([0.02]), above[4:], True, config)
+    assert loss[0] == pytest.approx([0.5 * 2 / 4, 0.0])
+    private = config.model_copy(update={"transparency": "private_feedback"})
+    assert peer.reputational_loss(candidates, np.array([0.02]), above[4:], True, private)[
+        0
+    ].tolist() == [0.0, 0.0]
     assert peer.VISIBILITY["none"] == 0 < peer.VISIBILITY["private_feedback"]
     assert peer.VISIBILITY["internal_dashboard"] < peer.VISIBILITY["public"]
+
+
+def test_the_lead_pulls_the_norm_of_the_others_only():
+    norm = np.array([10.0, 10.0, 10.0, np.nan])
+    pulled = peer.lead_norms(
+        norm, np.array([4.0, 4.0, np.nan, 4.0]), 0.5, np.array([1, 0, 0, 0]) == 1
+    )
+    assert pulled.tolist() == [10.0, 7.0, 10.0, 4.0]  # lead unchanged; no lead figure: stands
 
 
 def test_published_figures_come_from_ledger_sums():

@@ -15,8 +15,8 @@ import pytest
 from scipy import special, stats
 
 import simulate
-from simulate.model import outcomes
-from simulate.model.ledger import F, T
+from simulate.accounts.ledger import F, T
+from simulate.clinical import outcomes
 from simulate.scenario.models import Clinical, Scenario
 
 SERVERS = 2

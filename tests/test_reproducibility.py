@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import simulate
-from simulate.incentives.metrics import METRICS
+from simulate.accounts.metrics import METRICS
 
 SHORT_SET = ("--set", "horizon_periods=6", "--set", "warmup_periods=1")
 PAYMENT_METRICS = [m for m in METRICS if m.startswith("payment_")]

@@ -31,23 +31,27 @@ by a motivation stock eroded by the share of income from incentives. See docs/mo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
+from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, expected_per_episode
+from simulate.incentives.anticipation import WhatIf
 from simulate.incentives.base_payment import BasePayment
-from simulate.incentives.metrics import compute_metrics, unit_sums
-from simulate.incentives.payer import RISK_RATIOS
-from simulate.incentives.rules import Evaluation, Rule, Tournament
-from simulate.model.ledger import BASE_PAYMENT_SLICE, F
+from simulate.incentives.payer import Payer
+from simulate.incentives.window import WindowSums
 from simulate.scenario.models import Scenario
 
 INTENSITY_BOUNDS = (0.5, 2.0)
 EFFORT_BOUNDS = (0.0, 1.0)
 GRID_POINTS = {"intensity": 7, "quality_effort": 6, "focus": 5, "selection": 5}
-"""Points per style dimension of the coarse grid searched before the local refinements."""
-REFINEMENTS = 4
+"""Points per style dimension of the coarse grid searched before the refinement."""
+RESOLUTION = 1e-4
+STENCIL_REACH = 2
+"""Steps each way per dimension of the refinement's stencil (up to two dimensions)."""
+"""The refinement stops once its step is at most this in every dimension (style units)."""
 NOISE_QUANTILES = (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)
 """Standard-normal deciles (10th, 30th, 50th, 70th, 90th percentiles): physicians expect
 their measured figures to scatter around what their style implies (sampling noise)."""
@@ -68,22 +72,14 @@ def _relative_sd(name: str, value: np.ndarray, episodes: np.ndarray) -> np.ndarr
     return np.full(value.shape, CONTINUOUS_CV) / np.sqrt(n)
 
 
-def _variant_lookup(own: dict, noise: np.ndarray, episodes: np.ndarray):
-    """``Evaluation.metric`` over variants of one unit, with sampling noise applied."""
-
-    def metric(name: str, risk_adjusted: bool) -> np.ndarray:
-        if name in RISK_RATIOS.values() and not risk_adjusted:
-            rate = name.replace("_ratio", "_rate")
-            value = own[rate] / own[rate + "@org"]
-        elif risk_adjusted and name in RISK_RATIOS:
-            value = own[RISK_RATIOS[name]] * own[name + "@org"]
-        else:
-            value = own[name]
-        if name in NOISY_METRICS:
-            value = value * np.maximum(0.0, 1.0 + noise * _relative_sd(name, value, episodes))
-        return value
-
-    return metric
+def perceive(name: str, values: np.ndarray, episodes: np.ndarray) -> np.ndarray:
+    """Figures [N, K] as a physician expects to see them measured: one draw per noise
+    decile [N, K, D] for metrics measured with sampling noise, else D copies."""
+    z = np.asarray(NOISE_QUANTILES)
+    if name not in NOISY_METRICS:
+        return np.repeat(values[..., None], len(z), axis=-1)
+    spread = z * _relative_sd(name, values, episodes)[..., None]
+    return values[..., None] * np.maximum(0.0, 1.0 + spread)
 
 
 @dataclass
@@ -91,14 +87,18 @@ class BehaviourContext:
     """What physicians can see at a period close (no SimPy)."""
 
     period: int
-    ledger: object
-    """The world's PeriodLedger, closed up to ``period``."""
-    payer: object
-    """The world's Payer (rules, metrics over windows)."""
+    ledger: PeriodLedger
+    """The world's ledger, closed up to ``period``."""
+    payer: Payer
+    """The world's payer: its rules and their one settlement."""
 
 
 class AdaptiveStyle:
-    """Partial adjustment toward the utility-maximising style (see module docstring)."""
+    """Partial adjustment toward the utility-maximising style (see module docstring).
+
+    Every method works on all physicians at once: styles are arrays [N, K, d] of K
+    candidate styles per physician, utilities [N, K].
+    """
 
     name = "adaptive"
 
@@ -122,10 +122,25 @@ class AdaptiveStyle:
             self.dims.append("selection")
             bounds.append((0.0, config.selection.max_share))
         self.low, self.high = np.array(bounds).T
-        self.grid = [
+        axes = [
             np.linspace(lo, hi, GRID_POINTS[d])
             for d, lo, hi in zip(self.dims, self.low, self.high, strict=True)
         ]
+        self.grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+        """The coarse grid over the whole box [G, d]."""
+        self.spacing = np.array([a[1] - a[0] for a in axes])
+        reach = STENCIL_REACH if len(axes) <= 2 else 1
+        offsets = np.arange(-reach, reach + 1, dtype=float)
+        stencil = np.array(list(product(offsets, repeat=len(axes))))
+        self.stencil = stencil[np.any(stencil != 0, axis=1)]
+        """The refinement's neighbours of the best point, in steps per dimension
+        (``reach`` steps each way; one beyond two dimensions, to bound the candidates)."""
+        self.shrink = 1.0 / (2 * reach + 1)
+        """The step's factor per round: the stencil at step h reaches R h each way, and
+        the rounds after it R h (1/5 + 1/25 + ...) = h / 2 more (R = 2), so together they
+        cover the half step around the best point that the round at h leaves open."""
+        self.first_step = self.spacing * self.shrink
+        """The first round's step: the rounds cover half the grid spacing around the best."""
         self.column = {name: k for k, name in enumerate(self.dims)}
         relative = {
             "focus": config.multitasking.shift_cost / config.adjustment_cost,
@@ -153,17 +168,18 @@ class AdaptiveStyle:
         """The last published figures per physician (None before the first publication)."""
         self.history: dict[str, np.ndarray] | None = None
         """Mean of each physician's earlier published figures (the own-history norm)."""
+        self._norms: dict[str, np.ndarray] = {}
+        self._rankings: dict[str, peer.Ranking] = {}
         self._publications = 0
-        self.default_weights = self._team_weights()
+        self.weights = self._case_mix_weights()[:, None, :, :]
+        """Case-mix shares each physician expects [N, 1, C, S]."""
         self._refresh_reference()
 
     def _refresh_reference(self) -> None:
         """Reference style and its calibrating marginal cost, from norm and habit."""
         weight = self.config.habit_weight
         self.reference = self.norm + weight * (self.habit - self.norm)
-        self.mu = np.array(
-            [self._benefit_gradient(i, self.reference[i]) for i in range(len(self.team_of))]
-        )
+        self.mu = self._benefit_gradient(self.reference)
 
     def initial_style(self) -> dict[str, np.ndarray]:
         """The style physicians start with: equilibrium under the base payment.
@@ -175,7 +191,7 @@ class AdaptiveStyle:
         for _ in range(self.config.initial_iterations):
             self.habit = style.copy()
             self._refresh_reference()
-            style = np.array([self.best_response(i, None) for i in range(len(style))])
+            style = self.best_responses(None)
         self.habit = style.copy()
         self._refresh_reference()
         return self._as_dict(style)
@@ -184,33 +200,31 @@ class AdaptiveStyle:
         return {name: style[:, k].copy() for k, name in enumerate(self.dims)}
 
     # --------------------------------------------------------------- expectations
-    def _team_weights(self) -> list[np.ndarray]:
-        """Case-mix shares expected for each physician before they have any episodes."""
+    def _case_mix_weights(self) -> np.ndarray:
+        """Case-mix shares [N, C, S] expected for each physician: their team's arrival
+        rates times the severity shares."""
         s = self.scenario
         shares = np.array([k.share for k in s.severity.classes])
-        weights = []
-        for team_index in self.team_of:
-            team = s.teams[team_index].name
+        per_team = []
+        for team in s.teams:
             rates = np.array(
                 [
-                    c.arrival_rate if c.teams is None or team in c.teams else 0.0
+                    c.arrival_rate if c.teams is None or team.name in c.teams else 0.0
                     for c in s.conditions
                 ]
             )
             w = rates[:, None] * shares[None, :]
-            weights.append(w / w.sum() if w.sum() > 0 else np.full(w.shape, 1 / w.size))
-        return weights
+            per_team.append(w / w.sum() if w.sum() > 0 else np.full(w.shape, 1 / w.size))
+        return np.stack(per_team)[self.team_of]
 
-    def _expect(
-        self, i: int, styles: np.ndarray, weights: np.ndarray, *, select: bool = True
-    ) -> dict[str, np.ndarray]:
-        """Expected figures per treated episode; ``select=False`` ignores selection."""
+    def _expect(self, styles: np.ndarray, *, select: bool = True) -> dict[str, np.ndarray]:
+        """Expected figures per treated episode [N, K]; ``select=False`` ignores selection."""
         column = self.column
         return expected_per_episode(
             styles[..., 0],
             styles[..., 1],
-            weights,
-            self.coordination[i],
+            self.weights,
+            self.coordination[:, None],
             self.mix,
             self.payment,
             self.scenario,
@@ -220,203 +234,158 @@ class AdaptiveStyle:
             else None,
         )
 
-    def _benefit_gradient(self, i: int, style: np.ndarray) -> np.ndarray:
-        """a_i V d qalys / d style at ``style`` (central differences).
+    def _benefit_gradient(self, style: np.ndarray) -> np.ndarray:
+        """a_i V d qalys / d style at ``style`` [N, d] (central differences).
 
         Zero for selection: declined patients are treated elsewhere, so their health
         gain does not depend on this physician (selection is held back by its own cost).
         """
         step = 1e-4
         d = len(self.dims)
-        probes = style + step * np.concatenate([np.eye(d), -np.eye(d)])
-        q = self._expect(i, probes, self.default_weights[i], select=False)["qalys_per_episode"]
-        grad = (q[:d] - q[d:]) / (2 * step)
+        probes = style[:, None, :] + step * np.concatenate([np.eye(d), -np.eye(d)])[None]
+        q = self._expect(probes, select=False)["qalys_per_episode"]
+        grad = (q[:, :d] - q[:, d:]) / (2 * step)
         if "selection" in self.column:
-            grad[self.column["selection"]] = 0.0
-        return self.traits["altruism"][i] * self.config.qaly_value * grad
+            grad[:, self.column["selection"]] = 0.0
+        return (self.traits["altruism"] * self.config.qaly_value)[:, None] * grad
 
     # ------------------------------------------------------------------- money
-    def _rule_money(
-        self, i: int, rule: Rule, styles: np.ndarray, expect, context, n_episodes: float
+    def _candidate_sums(
+        self, observed: np.ndarray, styles: np.ndarray, expect: dict, n: np.ndarray
     ) -> np.ndarray:
-        """Expected amount of ``rule`` per episode for each candidate style (loss-weighted)."""
-        payer, ledger, period = context.payer, context.ledger, context.period
-        window = range(max(0, period - rule.every + 1), period + 1)
-        span = slice(window.start, window.stop)
-        observed = ledger.physician[span].sum(axis=0)  # [N, F]
-        k = len(styles)
-        sums = np.broadcast_to(observed, (k, *observed.shape)).copy()
-        n = max(n_episodes * len(window), 1.0)
-        row = sums[:, i]
-        row[:, F["episodes"]] = n
+        """Each physician's window sums [N, K, fields] under candidate styles: ``n``
+        expected episodes [N] with the figures the style implies; waits as observed."""
+        own = np.repeat(observed[:, None, :], styles.shape[1], axis=1)
+        n = np.broadcast_to(n[:, None], styles.shape[:2])
         if "selection" in self.column:  # fewer, lower-risk patients
             n = n * expect["kept_share"]
-            row[:, F["episodes"]] = n
-            row[:, F["high_risk_episodes"]] = n * expect["high_risk_share"]
-        row[:, F["complications"]] = n * expect["complication_rate"]
-        row[:, F["readmissions"]] = n * expect["readmission_rate"]
-        row[:, F["expected_complications"]] = n * expect["expected_complications"]
-        row[:, F["expected_readmissions"]] = n * expect["expected_readmissions"]
-        row[:, F["cost"]] = n * expect["cost_per_episode"]
-        row[:, F["qalys"]] = n * expect["qalys_per_episode"]
-        row[:, F["intensity"]] = n * styles[:, 0]
-        row[:, F["quality_effort"]] = n * styles[:, 1]
-        base_now = observed[i, BASE_PAYMENT_SLICE].sum()
-        fixed_base = base_now - observed[i, F["fee_for_service"]] - observed[i, F["bundled"]]
-        row[:, F["fee_for_service"]] = 0.0
-        row[:, F["bundled"]] = fixed_base + n * expect["base_payment_per_episode"]
-        hist = ledger.wait_hist[span].sum(axis=0)
-        team = ledger.team[span].sum(axis=0)
-        all_sums, all_hist, all_team = unit_sums(
-            sums,
-            np.broadcast_to(hist, (k, *hist.shape)),
-            np.broadcast_to(team, (k, *team.shape)),
-            payer.membership,
-        )
-        metrics = compute_metrics(
-            all_sums,
-            all_hist,
-            all_team,
-            1.0,
-            len(window) * self.scenario.period_days,
-            self.scenario.metrics.wait_target_days,
-        )
-        part = payer.level_slice(rule.level)
-        unit = {"physician": i, "team": int(self.team_of[i])}.get(rule.level, 0)
-        members = payer.members(rule.level, unit)
-        n_units = part.stop - part.start
-        base_phys = all_sums[:, : len(self.team_of), BASE_PAYMENT_SLICE].sum(axis=-1)
-        units_base = np.stack([payer.aggregate(b, rule.level) for b in base_phys])  # [K, U]
-        baseline = payer.lookup(
-            payer.metrics_over(ledger, rule.baseline_periods()), rule.level, n_units
-        )
-        unit_episodes = all_sums[:, part.start + unit, F["episodes"]]
-        z = np.asarray(NOISE_QUANTILES)
-        draws = len(z)
-        # the organisation's rates (risk adjustment's reference) are taken as given, at
-        # their observed values: one physician does not move them (price-taking)
-        observed_org = compute_metrics(
-            *unit_sums(observed, hist, team, payer.membership),
-            1.0,
-            len(window) * self.scenario.period_days,
-            self.scenario.metrics.wait_target_days,
-        )
-        own = {}
-        for name, values in metrics.items():
-            own[name] = np.repeat(values[:, part.start + unit], draws)
-            own[name + "@org"] = np.full(k * draws, observed_org[name][-1])
-        variants = _variant_lookup(own, np.tile(z, k), np.repeat(unit_episodes, draws))
-        if isinstance(rule, Tournament):
-            # peers keep their latest figures; this unit's candidates are ranked among them
-            first = {name: values[0] for name, values in metrics.items()}
-            peers = payer.lookup(first, rule.level, n_units)(rule.metric, rule.risk_adjusted)
-            same = np.ones(n_units, dtype=bool)
-            if rule.peer_group == "team" and rule.level == "physician":
-                same = self.team_of == self.team_of[i]
-            same[unit] = False
-            candidates = variants(rule.metric, rule.risk_adjusted)
-            amounts = rule.amounts_against(candidates, peers[same]).reshape(k, draws)
-            withheld = np.zeros((k, draws))
-        else:
-            # Other rules pay each unit on its own figures, so the K x D variants of this
-            # physician's unit are settled at once, as if they were K x D units.
-            withheld = rule.withhold_share() * np.repeat(units_base[:, unit], draws)
-            own_baseline = baseline  # per unit of the level, over the baseline periods
+            own[..., F["high_risk_episodes"]] = n * expect["high_risk_share"]
+        own[..., F["episodes"]] = n
+        own[..., F["complications"]] = n * expect["complication_rate"]
+        own[..., F["readmissions"]] = n * expect["readmission_rate"]
+        own[..., F["expected_complications"]] = n * expect["expected_complications"]
+        own[..., F["expected_readmissions"]] = n * expect["expected_readmissions"]
+        own[..., F["cost"]] = n * expect["cost_per_episode"]
+        own[..., F["qalys"]] = n * expect["qalys_per_episode"]
+        own[..., F["intensity"]] = n * styles[..., 0]
+        own[..., F["quality_effort"]] = n * styles[..., 1]
+        per_period = observed[:, BASE_PAYMENT_SLICE].sum(axis=1)
+        fixed = per_period - observed[:, F["fee_for_service"]] - observed[:, F["bundled"]]
+        own[..., F["fee_for_service"]] = 0.0
+        own[..., F["bundled"]] = fixed[:, None] + n * expect["base_payment_per_episode"]
+        return own
 
-            def baseline_variants(name: str, adjusted: bool) -> np.ndarray:
-                return np.repeat(own_baseline(name, adjusted)[unit], k * draws)
+    def _plans(self, context: BehaviourContext | None) -> list[tuple[WhatIf, np.ndarray]]:
+        """Per rule in force next period, once per period close: the payer's what-if on
+        the last ``every`` periods (the stand-in for the next evaluation window), and the
+        episodes each physician expects over such a window [N] (their recent mean)."""
+        if context is None:
+            return []
+        ledger, period, payer = context.ledger, context.period, context.payer
+        recent = ledger.physician[max(0, period - 2) : period + 1, :, F["episodes"]]
+        per_period = np.maximum(recent.mean(axis=0), 1.0)
+        windows: dict[range, WindowSums] = {}
 
-            evaluation = Evaluation(
-                period=period,
-                metric=variants,
-                baseline=baseline_variants,
-                base_payment=np.repeat(units_base[:, unit], draws),
-                withheld=withheld,
-                window_periods=len(window),
-            )
-            amounts = rule.settle(evaluation)[0].reshape(k, draws)
-            withheld = withheld.reshape(k, draws)
-        if rule.split_basis is not None or rule.split == "episodes":
-            basis = base_phys if rule.split_basis else all_sums[:, : len(self.team_of), 0]
-            total = basis[:, members].sum(axis=1)
-            mine = np.where(
-                total > 0, basis[:, i] / np.where(total > 0, total, 1), 1 / len(members)
-            )
-        else:
-            mine = np.full(k, 1.0 / len(members))
-        if rule.level != "physician":  # mutual monitoring restores part of the 1/N dilution
-            mine = mine + self.monitoring[i] * (1.0 - mine)
-        net = (amounts - withheld) * mine[:, None]
-        weighted = np.where(net < 0, self.config.loss_aversion * net, net)
-        return weighted.mean(axis=1) / max(n_episodes * len(window), 1.0)
+        def sums(periods: range) -> WindowSums | None:
+            if len(periods) and periods not in windows:
+                windows[periods] = WindowSums.of(ledger, periods)
+            return windows.get(periods)
+
+        plans = []
+        for r, rule in enumerate(payer.rules):
+            if rule.in_force(period + 1):
+                periods = range(max(0, period - rule.every + 1), period + 1)
+                what_if = payer.what_if(r, period, sums(periods), sums(rule.baseline_periods()))
+                plans.append((what_if, per_period * len(periods)))
+        return plans
+
+    def _incentive_money(self, styles: np.ndarray, expect: dict, plans: list) -> np.ndarray:
+        """Expected incentive money per episode [N, K] (losses weighted by loss aversion),
+        from the payer's own settlement of each rule in force next period."""
+        money = np.zeros(styles.shape[:2])
+        candidates: dict[int, np.ndarray] = {}  # rules on the same window share them
+        for what_if, n in plans:
+            key = id(what_if.window)
+            if key not in candidates:
+                candidates[key] = self._candidate_sums(what_if.window.physician, styles, expect, n)
+            result = what_if(candidates[key], perceive)
+            share = result.share
+            if what_if.rule.level != "physician":  # monitoring restores part of the 1/N
+                share = share + self.monitoring[:, None] * (1.0 - share)
+            net = result.amount * share[..., None] - result.withheld[..., None]
+            weighted = np.where(net < 0, self.config.loss_aversion * net, net)
+            money += weighted.sum(axis=-1) / (weighted.shape[-1] * n[:, None])  # mean of draws
+        return money
 
     # ------------------------------------------------------------------ utility
-    def utility(self, i: int, styles: np.ndarray, context: BehaviourContext) -> np.ndarray:
-        """Perceived utility per episode of candidate styles [K, 2] for physician i."""
-        weights = self.default_weights[i]
-        expect = self._expect(i, styles, weights)
+    def utility(
+        self, styles: np.ndarray, context: BehaviourContext | None, plans: list | None = None
+    ) -> np.ndarray:
+        """Perceived utility per episode [N, K] of candidate styles [N, K, d]."""
+        expect = self._expect(styles)
         # per patient who would come: declined patients bring no per-episode payment
         money = expect["base_payment_per_episode"] * expect["kept_share"]
-        if context is not None:
-            ledger, period = context.ledger, context.period
-            recent = ledger.physician[max(0, period - 2) : period + 1, i]
-            n_episodes = max(float(recent[:, F["episodes"]].mean()), 1.0)
-            for rule in context.payer.rules:
-                if rule.in_force(period + 1):
-                    money += self._rule_money(i, rule, styles, expect, context, n_episodes)
+        plans = self._plans(context) if plans is None else plans
+        if plans:
+            money = money + self._incentive_money(styles, expect, plans)
         traits = self.traits
-        gap = styles - self.reference[i]
+        gap = styles - self.reference[:, None, :]
         benefit = expect
         if "selection" in self.column:  # declined patients get the same care elsewhere
-            benefit = self._expect(i, styles, weights, select=False)
-        altruism = traits["altruism"][i] * self.motivation[i]
+            benefit = self._expect(styles, select=False)
+        altruism = traits["altruism"] * self.motivation * self.config.qaly_value
+        stiffness = traits["effort_cost"] * self.config.adjustment_cost
         utility = (
-            traits["income_weight"][i] * money
-            + altruism * self.config.qaly_value * benefit["qalys_per_episode"]
-            - gap @ self.mu[i]
-            - traits["effort_cost"][i]
-            * self.config.adjustment_cost
-            * np.sum(self.adjustment_weight * gap**2, axis=-1)
-            / 2
-            - traits["peer_sensitivity"][i] * self._peer_loss(i, expect)
+            traits["income_weight"][:, None] * money
+            + altruism[:, None] * benefit["qalys_per_episode"]
+            - np.einsum("nkd,nd->nk", gap, self.mu)
+            - stiffness[:, None] * np.sum(self.adjustment_weight * gap**2, axis=-1) / 2
+            - traits["peer_sensitivity"][:, None] * self._peer_loss(expect)
         )
         if "selection" in self.column:
-            declined = styles[:, self.column["selection"]]
+            declined = styles[..., self.column["selection"]]
             utility = utility - self.config.selection.cost * declined**2 / 2
         return utility
 
-    def _peer_loss(self, i: int, expect: dict[str, np.ndarray]) -> np.ndarray:
-        """Reputational loss per episode (currency) of the figures candidate styles imply."""
+    def _peer_loss(self, expect: dict[str, np.ndarray]) -> np.ndarray:
+        """Reputational loss per episode (currency) [N, K] of the figures styles imply."""
         visibility = peer.VISIBILITY[self.peer.transparency]
+        shape = expect["complication_rate"].shape
         if self.dashboard is None or visibility == 0:
-            return np.zeros(len(expect["complication_rate"]))
+            return np.zeros(shape)
         candidates = peer.candidate_metrics(expect)
-        mates = np.flatnonzero(self.team_of == self.team_of[i])
-        mates = mates[mates != i]
-        loss = np.zeros(len(expect["complication_rate"]))
+        loss = np.zeros(shape)
         for name in self.peer.metrics:
-            better = peer.HIGHER_IS_BETTER[name]
-            shown = self.dashboard[name]
-            if self.peer.norm == "own_history":
-                norm = self.history[name][i] if self.history is not None else np.nan
-            else:
-                norm = peer.peer_norm(shown, mates, self.peer.norm, better)
-            lead = self.leads[self.team_of[i]]
-            norm = peer.lead_norm(norm, shown[lead], self.peer.lead_influence, lead == i)
+            above = None
+            if self.peer.transparency in peer.RANKED:
+                above = self._rankings[name].share_above(candidates[name])
             loss = loss + peer.reputational_loss(
-                candidates[name], norm, shown[mates], better, self.peer
+                candidates[name], self._norms[name], above, peer.HIGHER_IS_BETTER[name], self.peer
             )
         return visibility * self.peer.reputation_value * loss
 
-    def _publish(self, period: int, ledger) -> None:
+    def show_dashboard(self, figures: dict[str, np.ndarray]) -> None:
+        """Publish figures per physician: each physician's norm and the rankings."""
+        self.dashboard = figures
+        n = len(self.team_of)
+        leads = self.leads[self.team_of]
+        for name in self.peer.metrics:
+            better = peer.HIGHER_IS_BETTER[name]
+            shown = figures[name]
+            if self.peer.norm == "own_history":
+                norm = self.history[name] if self.history is not None else np.full(n, np.nan)
+            else:
+                norm = peer.peer_norms(shown, self.team_of, self.peer.norm, better)
+            self._norms[name] = peer.lead_norms(
+                norm, shown[leads], self.peer.lead_influence, leads == np.arange(n)
+            )
+            self._rankings[name] = peer.Ranking(shown, self.team_of, better)
+
+    def _publish(self, period: int, ledger: PeriodLedger) -> None:
         """Publish the dashboard at the close of ``period`` when it is due."""
-        every, config = self.peer.publish_every, self.peer
-        ended = config.end_period is not None and period > config.end_period
-        if ended:
+        if self.peer.lapsed(period):
             self.dashboard = None  # no longer published: nothing to compare with
-        if config.transparency == "none" or period < config.start_period or ended:
-            return
-        if (period - config.start_period + 1) % every:
+        if not self.peer.publishes_at(period):
             return
         window = ledger.physician[max(0, period - self.peer.window + 1) : period + 1].sum(axis=0)
         figures = peer.published_metrics(window)
@@ -432,34 +401,42 @@ class AdaptiveStyle:
                         values,
                         np.where(np.isnan(values), old, old + (values - old) / count),
                     )
-        self.dashboard = figures
+        self.show_dashboard(figures)
         self._publications += 1
 
-    def best_response(self, i: int, context: BehaviourContext | None) -> np.ndarray:
-        """The utility-maximising style within the bounds.
+    def best_responses(self, context: BehaviourContext | None) -> np.ndarray:
+        """Every physician's utility-maximising style within the bounds [N, d].
 
-        A coarse grid over the whole box, then ``REFINEMENTS`` finer 5 x 5 grids centred
-        on the best point so far, each at half the previous spacing (final resolution
-        about 0.016 in intensity and 0.013 in effort). Every grid is evaluated in one
-        vectorised call; the search copes with the steps of threshold and tournament rules.
+        A coarse grid over the whole box (and the reference style) finds the region of
+        the best point, steps of threshold and tournament rules included; a pattern
+        search then refines it: the neighbours on a stencil of ``reach`` steps each way
+        per dimension (``stencil``), moving to the best when it is better, the step
+        shrinking each round by ``shrink`` (each stencil spans one step of the last,
+        where the last round left the optimum) until it is at most ``RESOLUTION`` in
+        every dimension: five rounds for intensity and effort. All physicians'
+        candidates are evaluated in one vectorised call per round.
         """
-        d = len(self.dims)
-        grid = np.stack(np.meshgrid(*self.grid, indexing="ij"), axis=-1).reshape(-1, d)
-        candidates = np.vstack([grid, self.reference[i][None, :]])
-        values = self.utility(i, candidates, context)
-        best, best_value = candidates[int(np.argmax(values))], float(values.max())
-        step = np.array([g[1] - g[0] for g in self.grid]) / 2
-        offsets = np.stack(np.meshgrid(*[[-2, -1, 0, 1, 2]] * d, indexing="ij"), -1)
-        offsets = offsets.reshape(-1, d)
-        for _ in range(REFINEMENTS):
-            candidates = np.unique(np.clip(best + offsets * step, self.low, self.high), axis=0)
-            values = self.utility(i, candidates, context)
-            if values.max() > best_value:
-                best, best_value = candidates[int(np.argmax(values))], float(values.max())
-            step = step / 2
-        return best
+        n = len(self.team_of)
+        rows = np.arange(n)
+        grid = np.broadcast_to(self.grid, (n, *self.grid.shape))
+        candidates = np.concatenate([grid, self.reference[:, None, :]], axis=1)
+        plans = self._plans(context)
+        values = self.utility(candidates, context, plans)
+        pick = np.argmax(values, axis=1)
+        best, best_value = candidates[rows, pick], values[rows, pick]
+        step = self.first_step
+        while True:
+            moves = np.clip(best[:, None, :] + self.stencil * step, self.low, self.high)
+            values = self.utility(moves, context, plans)
+            pick = np.argmax(values, axis=1)
+            better = values[rows, pick] > best_value
+            best = np.where(better[:, None], moves[rows, pick], best)
+            best_value = np.where(better, values[rows, pick], best_value)
+            if np.all(step <= RESOLUTION):
+                return best
+            step = step * self.shrink
 
-    def _erode_motivation(self, period: int, ledger) -> None:
+    def _erode_motivation(self, period: int, ledger: PeriodLedger) -> None:
         """Crowding-out: motivation falls with the share of income from incentives."""
         config = self.config.crowding_out
         if not config.enabled:
@@ -474,12 +451,14 @@ class AdaptiveStyle:
             m - config.strength * share * m + config.recovery * (1.0 - m), 0.0, 1.0
         )
 
-    def update(self, period: int, style: dict[str, np.ndarray], context) -> dict[str, np.ndarray]:
+    def update(
+        self, period: int, style: dict[str, np.ndarray], context: BehaviourContext
+    ) -> dict[str, np.ndarray]:
         """The style (arrays by dimension name) for the next period."""
         current = np.column_stack([style[name] for name in self.dims])
         self._publish(period, context.ledger)
         self._erode_motivation(period, context.ledger)
-        target = np.array([self.best_response(i, context) for i in range(len(current))])
+        target = self.best_responses(context)
         rate = 1.0 - self.traits["inertia"]
         noise = self.rng.normal(0.0, self.config.noise_sd, (len(current), 2))
         new = current + rate[:, None] * (target - current)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulate.clinical import outcomes
 from simulate.incentives.base_payment import BasePayment
-from simulate.model import outcomes
 from simulate.scenario.models import Scenario
 
 
@@ -67,6 +67,9 @@ def effort_split(effort, focus) -> tuple[np.ndarray, np.ndarray]:
     Focus f moves effort toward readmissions: ``effort x (1 - f)`` on complications and
     ``effort x (1 + f)`` on readmissions, each clipped to 0-1 (multitasking).
     """
+    if np.isscalar(focus) and focus == 0:  # no multitasking: the same effort on both
+        effort = np.clip(effort, 0.0, 1.0)
+        return effort, effort
     effort, focus = np.asarray(effort, dtype=float), np.asarray(focus, dtype=float)
     return np.clip(effort * (1.0 - focus), 0.0, 1.0), np.clip(effort * (1.0 + focus), 0.0, 1.0)
 
@@ -87,7 +90,7 @@ def expected_per_episode(
     intensity: np.ndarray,
     effort: np.ndarray,
     weights: np.ndarray,
-    coordination: float,
+    coordination: float | np.ndarray,
     mix: CaseMix,
     payment: BasePayment,
     scenario: Scenario,
@@ -96,12 +99,15 @@ def expected_per_episode(
 ) -> dict[str, np.ndarray]:
     """Expected figures per index episode for candidate styles (arrays of any shape).
 
-    ``weights`` [C, S] are the physician's case-mix shares (summing to 1); ``focus``
+    ``weights`` [..., C, S] are case-mix shares (summing to 1) and ``coordination`` a
+    team's coordination (share 0-1), both broadcasting against the styles; ``focus``
     shifts effort between complications and readmissions (``effort_split``);
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
     alone, resource cost (readmissions included), QALYs, base payment, the share of
-    high-risk patients among those treated, and the share of patients kept.
+    high-risk patients among those treated, and the share of patients kept: arrays
+    that broadcast against the styles (figures that do not depend on the style keep
+    the weights' shape).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
@@ -111,6 +117,7 @@ def expected_per_episode(
     if selection is not None:
         weights, kept = selected_weights(weights, selection, mix.high_risk)
     p_c = outcomes.complication_probability(mix.base_comp, mix.relative_risk, i, e_comp, clinical)
+    coordination = np.asarray(coordination, dtype=float)[..., None, None]
     p_r = outcomes.readmission_probability(
         mix.base_readm, mix.relative_risk, e_readm, coordination, clinical
     )
@@ -121,8 +128,8 @@ def expected_per_episode(
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
     money = mix.fee * (i + readm_fee) + mix.price * (1.0 + readm_price)
 
-    def mean(values) -> np.ndarray:
-        return np.sum(np.broadcast_to(values, p_c.shape) * weights, axis=(-2, -1))
+    def mean(values: np.ndarray) -> np.ndarray:
+        return np.sum(values * weights, axis=(-2, -1))
 
     return {
         "complication_rate": mean(p_c),

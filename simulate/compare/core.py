@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulate.accounts.metrics import METRIC_UNITS, METRICS
 from simulate.compare.economics import ceac_thresholds, economics, perspective_cost
 from simulate.compare.paired import paired_table
 from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
 from simulate.compare.window import window_values
 from simulate.experiment.executors import map_ordered
 from simulate.experiment.replications import ReplicationJob, RunResult, build_result, run_job
-from simulate.incentives.metrics import METRIC_UNITS, METRICS
 from simulate.output.store import (
     MANIFEST,
     package_versions,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from simulate.incentives.metrics import METRICS, compute_metrics
+from simulate.accounts.metrics import METRICS, compute_metrics
 from simulate.model.result import ReplicationResult
 from simulate.output.tables import Units, result_unit_sums
 from simulate.scenario.models import Scenario

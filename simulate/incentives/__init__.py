@@ -1,5 +1,5 @@
 """Payment: base schemes now; metrics and bonus/penalty rules build on this."""
 
-from simulate.incentives.base_payment import PAYMENT_COMPONENTS, BasePayment
+from simulate.incentives.base_payment import BasePayment
 
-__all__ = ["PAYMENT_COMPONENTS", "BasePayment"]
+__all__ = ["BasePayment"]

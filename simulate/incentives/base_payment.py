@@ -16,9 +16,6 @@ from simulate.units import DAYS_PER_YEAR
 if TYPE_CHECKING:
     from simulate.scenario.models import Scenario
 
-PAYMENT_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
-"""Line-item components of base payment, in ledger order."""
-
 
 @dataclass(frozen=True)
 class BasePayment:

@@ -1,7 +1,11 @@
-"""The payer: settles incentive rules at each period close and keeps their line items.
+"""The payer: settles incentive rules at period close, and answers physicians' what-ifs.
 
-Pure numpy over the ledger's arrays; the world calls :meth:`Payer.close_period` after
-the period's sums are in the ledger and books the line items it returns.
+Pure numpy over ledger sums. At each period close the world calls
+:meth:`Payer.close_period` and books the line items it returns. Physicians choosing a
+style ask :meth:`Payer.what_if` what each rule would pay them under candidate sums of
+their own (``incentives.anticipation``). Both read metrics, adjust for risk and split
+money through the same pieces (``incentives.window``), and both settle with the rule's
+own methods, so what physicians expect and what the payer pays cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulate.incentives.metrics import compute_metrics, unit_sums
-from simulate.incentives.rules import Evaluation, Rule, split_weights
-from simulate.model.ledger import BASE_PAYMENT_SLICE, F
+from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
+from simulate.accounts.metrics import MetricView, unit_sums
+from simulate.incentives.anticipation import Anticipation, Perceive, WhatIf
+from simulate.incentives.rules import Evaluation, Rule
+from simulate.incentives.window import MetricReader, WindowSums, shares, split_basis
 
 if TYPE_CHECKING:
+    from simulate.accounts.ledger import PeriodLedger
     from simulate.scenario.models import Scenario
-
-RISK_RATIOS = {"complication_rate": "complication_ratio", "readmission_rate": "readmission_ratio"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class LineItem:
 
 
 class Payer:
-    """Evaluates a scenario's rules on the ledger and splits the money among physicians."""
+    """Evaluates a scenario's rules on ledger sums and splits the money among physicians."""
 
     def __init__(self, scenario: Scenario, physician_team: np.ndarray) -> None:
         self.rules: tuple[Rule, ...] = scenario.incentives
@@ -47,50 +52,61 @@ class Payer:
         n, n_teams = len(physician_team), len(scenario.teams)
         self.membership = np.zeros((n, n_teams))
         self.membership[np.arange(n), physician_team] = 1.0
+        self.team_size = self.membership.sum(axis=0)
         self.withheld = np.zeros((len(self.rules), self.n_periods, n))
         """Amount each rule withheld from each physician in each period (currency)."""
         self.pending: dict[int, list[LineItem]] = {}
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
 
+    # ------------------------------------------------------------------ units
     def level_slice(self, level: str) -> slice:
+        """Rows of a level's units in the stacked (physicians, teams, organisation) order."""
         n, n_teams = self.membership.shape
         return {"physician": slice(0, n), "team": slice(n, n + n_teams)}.get(
             level, slice(n + n_teams, n + n_teams + 1)
         )
 
-    def metrics_over(self, ledger, periods: range) -> dict[str, np.ndarray] | None:
-        """Metrics for every unit (physicians, teams, organisation) over ``periods``."""
-        if len(periods) == 0:
+    def unit_of(self, level: str) -> np.ndarray:
+        """Each physician's unit at ``level`` (index within the level)."""
+        n = len(self.team_of)
+        return {"physician": np.arange(n), "team": self.team_of}.get(level, np.zeros(n, int))
+
+    def members(self, level: str) -> np.ndarray:
+        """Number of physicians in each physician's unit at ``level``."""
+        n = len(self.team_of)
+        return {"physician": np.ones(n), "team": self.team_size[self.team_of]}.get(
+            level, np.full(n, float(n))
+        )
+
+    def aggregate(self, per_physician: np.ndarray, level: str) -> np.ndarray:
+        """Sum per unit of ``level`` of a per-physician array (last axis: physicians)."""
+        if level == "physician":
+            return per_physician
+        if level == "team":
+            return per_physician @ self.membership
+        return per_physician.sum(axis=-1, keepdims=True)
+
+    def metrics(self, window: WindowSums | None) -> MetricView | None:
+        """Metrics for every unit (physicians, teams, organisation) over a window."""
+        if window is None or window.periods == 0:
             return None
-        window = slice(periods.start, periods.stop)
-        sums, hist, team = unit_sums(
-            ledger.physician[window].sum(axis=0),
-            ledger.wait_hist[window].sum(axis=0),
-            ledger.team[window].sum(axis=0),
-            self.membership,
-        )
-        return compute_metrics(
-            sums, hist, team, 1.0, len(periods) * self.period_days, self.wait_target_days
-        )
+        sums, hist, team = unit_sums(window.physician, window.hist, window.team, self.membership)
+        return self.metrics_of(sums, hist, team, window.periods)
 
-    def lookup(self, metrics: dict[str, np.ndarray] | None, level: str, units: int):
-        part = self.level_slice(level)
+    def metrics_of(
+        self, sums: np.ndarray, hist: np.ndarray, team: np.ndarray | None, periods: int
+    ) -> MetricView:
+        """Metrics (window totals for flows) of units' sums over ``periods`` periods."""
+        days = periods * self.period_days
+        return MetricView(sums, hist, team, 1.0, days, self.wait_target_days)
 
-        def metric(name: str, risk_adjusted: bool) -> np.ndarray:
-            if metrics is None:
-                return np.full(units, np.nan)
-            if name in RISK_RATIOS.values() and not risk_adjusted:
-                rate = name.replace("_ratio", "_rate")
-                return metrics[rate][part] / metrics[rate][-1]  # relative to the organisation
-            if risk_adjusted and name in RISK_RATIOS:
-                ratio_name = RISK_RATIOS[name]
-                return metrics[ratio_name][part] * metrics[name][-1]
-            return metrics[name][part]
+    def reader(self, metrics: MetricView | None, level: str) -> MetricReader:
+        """The metric reader for the units of ``level``."""
+        return MetricReader(metrics, metrics, self.level_slice(level))
 
-        return metric
-
-    def close_period(self, period: int, ledger) -> list[LineItem]:
+    # ---------------------------------------------------------- period close
+    def close_period(self, period: int, ledger: PeriodLedger) -> list[LineItem]:
         """Withhold, evaluate and split for ``period``; the line items due in ``period``."""
         base = ledger.physician[period, :, BASE_PAYMENT_SLICE].sum(axis=1)
         for r, rule in enumerate(self.rules):
@@ -103,8 +119,24 @@ class Payer:
                             LineItem(period, i, self.labels[r], -amount, f"withheld {share:.1%}")
                         )
             if rule.evaluates_at(period):
-                self._evaluate(r, rule, period, ledger)
+                window = rule.window(period)
+                amounts, reasons = self.settle(
+                    r,
+                    period,
+                    WindowSums.of(ledger, window),
+                    self.withheld[r, window.start : window.stop].sum(axis=0),
+                    self._baseline(rule, ledger),
+                )
+                for i, (amount, reason) in enumerate(zip(amounts, reasons, strict=True)):
+                    if amount:
+                        self._book(
+                            LineItem(period + rule.lag, i, self.labels[r], float(amount), reason)
+                        )
         return self.pending.pop(period, [])
+
+    def _baseline(self, rule: Rule, ledger: PeriodLedger) -> WindowSums | None:
+        periods = rule.baseline_periods()
+        return WindowSums.of(ledger, periods) if len(periods) else None
 
     def _book(self, item: LineItem) -> None:
         if item.period < self.n_periods:
@@ -112,64 +144,64 @@ class Payer:
         else:
             self.unpaid.append(item)
 
-    def _evaluate(self, r: int, rule: Rule, period: int, ledger) -> None:
-        window = rule.window(period)
-        span = slice(window.start, window.stop)
-        metrics = self.metrics_over(ledger, window)
-        base_phys = ledger.physician[span, :, BASE_PAYMENT_SLICE].sum(axis=(0, 2))
-        withheld_phys = self.withheld[r, span].sum(axis=0)
-        base_units = self.aggregate(base_phys, rule.level)
-        withheld_units = self.aggregate(withheld_phys, rule.level)
-        units = len(base_units)
+    def settle(
+        self,
+        r: int,
+        period: int,
+        window: WindowSums,
+        withheld: np.ndarray,
+        baseline: WindowSums | None = None,
+    ) -> tuple[np.ndarray, list[str]]:
+        """Rule ``r`` evaluated at the close of ``period``: each physician's amount
+        (currency, withheld amounts not deducted) and the reason of their unit.
+
+        ``withheld``: what the rule withheld from each physician over the window.
+        """
+        rule, level = self.rules[r], self.rules[r].level
+        metrics = self.metrics(window)
+        base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
+        base_units = self.aggregate(base, level)
         evaluation = Evaluation(
             period=period,
-            metric=self.lookup(metrics, rule.level, units),
-            baseline=self.lookup(
-                self.metrics_over(ledger, rule.baseline_periods()), rule.level, units
-            ),
+            metric=self.reader(metrics, level),
+            baseline=self._baseline_reader(baseline, level, len(base_units)),
             base_payment=base_units,
-            withheld=withheld_units,
-            window_periods=len(window),
-            groups=self.team_of if rule.level == "physician" else None,
+            withheld=self.aggregate(withheld, level),
+            window_periods=window.periods,
+            groups=self.team_of if level == "physician" else None,
         )
         amounts, reasons = rule.settle(evaluation)
-        episodes_phys = ledger.physician[span, :, F["episodes"]].sum(axis=0)
-        values_phys = self.lookup(metrics, "physician", self.membership.shape[0])(
-            rule.metric, rule.risk_adjusted
-        )
-        for unit, (amount, reason) in enumerate(zip(amounts, reasons, strict=True)):
-            if amount == 0:
-                continue
-            members = self.members(rule.level, unit)
-            if rule.split_basis == "withheld":
-                weights = _proportional(withheld_phys[members])
-            elif rule.split_basis == "base_payment":
-                weights = _proportional(base_phys[members])
-            else:
-                weights = split_weights(
-                    rule.split, episodes_phys[members], values_phys[members], rule.spec.sign
-                )
-            for i, weight in zip(members, weights, strict=True):
-                if weight:
-                    self._book(
-                        LineItem(period + rule.lag, int(i), self.labels[r], amount * weight, reason)
-                    )
+        values = self.reader(metrics, "physician")(rule.metric, rule.risk_adjusted)
+        weight = split_basis(rule, window.physician[:, F["episodes"]], values, base, withheld)
+        unit = self.unit_of(level)
+        share = shares(weight, self.aggregate(weight, level)[unit], self.members(level))
+        return amounts[unit] * share, [reasons[u] for u in unit]
 
-    def aggregate(self, per_physician: np.ndarray, level: str) -> np.ndarray:
-        if level == "physician":
-            return per_physician
-        if level == "team":
-            return per_physician @ self.membership
-        return np.array([per_physician.sum()])
+    def _baseline_reader(self, baseline: WindowSums | None, level: str, units: int):
+        read = self.reader(self.metrics(baseline), level)
 
-    def members(self, level: str, unit: int) -> np.ndarray:
-        if level == "physician":
-            return np.array([unit])
-        if level == "team":
-            return np.flatnonzero(self.team_of == unit)
-        return np.arange(len(self.team_of))
+        def metric(name: str, risk_adjusted: bool) -> np.ndarray:
+            return np.broadcast_to(read(name, risk_adjusted), (units,))
 
+        return metric
 
-def _proportional(weights: np.ndarray) -> np.ndarray:
-    total = weights.sum()
-    return weights / total if total > 0 else np.full(len(weights), 1.0 / len(weights))
+    # -------------------------------------------------------------- what-ifs
+    def what_if(
+        self, r: int, period: int, window: WindowSums, baseline: WindowSums | None = None
+    ) -> WhatIf:
+        """Rule ``r`` at the close of ``period`` on an observed window, prepared for
+        candidates (see :class:`~simulate.incentives.anticipation.WhatIf`)."""
+        return WhatIf(self, r, period, window, baseline)
+
+    def anticipate(
+        self,
+        r: int,
+        period: int,
+        window: WindowSums,
+        own: np.ndarray,
+        baseline: WindowSums | None = None,
+        perceive: Perceive | None = None,
+    ) -> Anticipation:
+        """What rule ``r`` would pay each physician if their own window sums were each
+        candidate row of ``own`` [N, K, fields], everyone else's as observed."""
+        return self.what_if(r, period, window, baseline)(own, perceive)

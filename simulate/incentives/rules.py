@@ -15,21 +15,27 @@ import difflib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulate.incentives.catalogue import CATALOGUE, MetricSpec
+from simulate.accounts.catalogue import CATALOGUE, MetricSpec
 
 Level = Literal["physician", "team", "organisation"]
+_LARGEST = float(np.finfo(float).max)
 Split = Literal["equal", "episodes", "contribution"]
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What a rule sees when it is evaluated, per unit of its level (arrays over units)."""
+    """What a rule sees when it is evaluated, per unit of its level (arrays over units).
+
+    At a period close the arrays are 1-D over the units; what-ifs pass arrays of any
+    shape that broadcast together (physician x candidate x noise draw), so a rule's
+    ``amounts`` must be elementwise over units (the tournament's ranking aside).
+    """
 
     period: int
     metric: Callable[[str, bool], np.ndarray]
@@ -44,6 +50,20 @@ class Evaluation:
     """Periods the window covers."""
     groups: np.ndarray | None = None
     """Peer group of each unit (physicians: their team index); None = one group."""
+
+
+@dataclass(frozen=True)
+class Peers:
+    """The observed units candidates are ranked among when a payment is anticipated."""
+
+    values: np.ndarray
+    """Observed metric value per unit of the rule's level."""
+    groups: np.ndarray
+    """Peer group of each unit (physicians: their team index), as ``Evaluation.groups``."""
+    own: np.ndarray
+    """The observed unit each candidate stands in for (broadcasting against candidates)."""
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """What a rule prepares once from these peers for many candidates (sorted scores)."""
 
 
 def check_metric(metric: str) -> str:
@@ -132,22 +152,44 @@ class Rule(BaseModel, ABC):
         """Share of base payment withheld each period in force (``withhold`` only)."""
         return 0.0
 
-    def settle(self, evaluation: Evaluation) -> tuple[np.ndarray, list[str]]:
-        """Amounts per unit after the cap, with a reason per unit."""
-        amounts, reasons = self.amounts(evaluation)
-        amounts = np.nan_to_num(np.asarray(amounts, dtype=float), nan=0.0)
+    def settle(
+        self, evaluation: Evaluation, *, explain: bool = True
+    ) -> tuple[np.ndarray, list[str] | None]:
+        """Amounts per unit after the cap, with a reason per unit (None unless ``explain``)."""
+        amounts, reasons = self.amounts(evaluation, explain)
+        return self._capped(amounts, reasons if explain else None)
+
+    def _capped(
+        self, amounts: np.ndarray, reasons: list[str] | None
+    ) -> tuple[np.ndarray, list[str] | None]:
+        amounts = np.asarray(amounts, dtype=float)  # NaN: 0; +-inf: the largest float
+        amounts = np.where(np.isnan(amounts), 0.0, np.clip(amounts, -_LARGEST, _LARGEST))
         if self.cap is not None:
             over = np.abs(amounts) > self.cap
             amounts = np.clip(amounts, -self.cap, self.cap)
-            reasons = [
-                reason + f"; capped at {self.cap:g}" if is_over else reason
-                for reason, is_over in zip(reasons, over, strict=True)
-            ]
+            if reasons is not None:
+                reasons = [
+                    reason + f"; capped at {self.cap:g}" if is_over else reason
+                    for reason, is_over in zip(reasons, over, strict=True)
+                ]
         return amounts, reasons
 
+    def anticipate(self, evaluation: Evaluation, peers: Peers, scale) -> np.ndarray:
+        """Amounts after the cap that candidate units expect.
+
+        Each candidate (an element of the evaluation's arrays) stands in for the observed
+        unit ``peers.own``; ``scale`` per candidate brings its figure back to the
+        observed organisation's terms (risk adjustment scales every unit by the
+        organisation's rate, which the candidate moves). Rules that judge a unit on its
+        own figures alone (all but the tournament) need neither.
+        """
+        return self.settle(evaluation, explain=False)[0]
+
     @abstractmethod
-    def amounts(self, evaluation: Evaluation) -> tuple[np.ndarray, list[str]]:
-        """Amounts per unit before the cap, and reasons."""
+    def amounts(
+        self, evaluation: Evaluation, explain: bool = True
+    ) -> tuple[np.ndarray, list[str] | None]:
+        """Amounts per unit before the cap, and reasons (None unless ``explain``)."""
 
 
 class Target(Rule):
@@ -176,18 +218,19 @@ class Target(Rule):
             return (self.spec.sign * (values - self.threshold) >= 0).astype(float)
         return np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         share = self.achievement(values)
+        reasons = None
         if self.threshold is None:
             amounts = self.amount * share
-            reasons = [
+            reasons = explain and [
                 f"{self.metric} {_text(v)}: {s:.0%} of points"
                 for v, s in zip(values, share, strict=True)
             ]
         else:
             amounts = np.where(share > 0, self.bonus, -self.penalty)
-            reasons = [
+            reasons = explain and [
                 f"{self.metric} {_text(v)} {'beats' if s else 'misses'} target {self.threshold:g}"
                 for v, s in zip(values, share, strict=True)
             ]
@@ -222,7 +265,7 @@ class Improvement(Rule):
     def baseline_periods(self) -> range:
         return range(self.start_period - self.baseline_length, self.start_period)
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         base = evaluation.baseline(self.metric, self.risk_adjusted)
         change = self.spec.sign * (values - base)
@@ -232,7 +275,7 @@ class Improvement(Rule):
         if not self.penalise_deterioration:
             change = np.maximum(change, 0.0)
         amounts = np.where(np.isnan(change), 0.0, self.per_unit_improvement * change)
-        reasons = [
+        reasons = explain and [
             f"{self.metric} {_text(v)} against baseline {_text(b)}"
             for v, b in zip(values, base, strict=True)
         ]
@@ -284,24 +327,27 @@ class Tournament(Rule):
         bottom group is then cut so that it never overlaps the top group."""
         return math.floor(share * n + 0.5)
 
-    def amounts_against(self, candidates: np.ndarray, peers: np.ndarray) -> np.ndarray:
-        """Amount one unit earns for each candidate value, ranked among fixed ``peers``.
+    def anticipate(self, evaluation: Evaluation, peers: Peers, scale) -> np.ndarray:
+        """Each candidate ranked among the other units of its peer group at their
+        observed figures: the same slots as :meth:`amounts` (the candidate counted among
+        the ranked) for values not tied with a peer; after the cap."""
+        score = self.spec.sign * evaluation.metric(self.metric, self.risk_adjusted) / scale
+        if "ranked" not in peers.memo:  # the peers are this rule's: prepared once
+            peers.memo["ranked"] = _Ranked(self, peers)
+        ranked = peers.memo["ranked"]
+        better, worse = ranked.counts(score)
+        own, valid = ranked.own_value, ranked.own_valid
+        better = better - (valid & (own > score))  # the candidate replaces its own figure
+        worse = worse - (valid & (own < score))
+        amounts = np.where(
+            better < ranked.winners,
+            self.bonus,
+            np.where((worse < ranked.losers) & (better >= ranked.winners), -self.penalty, 0.0),
+        )
+        amounts = np.where(np.isnan(score), 0.0, amounts)
+        return self._capped(amounts, None)[0]
 
-        The same slots as :meth:`amounts` (the unit counted among the ranked), for values
-        not tied with a peer; used to anticipate a tournament's payment.
-        """
-        peers = peers[~np.isnan(peers)]
-        n = len(peers) + 1
-        winners = self.slots(self.top_share, n)
-        losers = min(self.slots(self.bottom_share, n), n - winners)
-        score, others = self.spec.sign * candidates, np.sort(self.spec.sign * peers)
-        better = len(others) - np.searchsorted(others, score, side="right")
-        worse = np.searchsorted(others, score, side="left")
-        amounts = np.where(better < winners, self.bonus, 0.0)
-        amounts = np.where((worse < losers) & (better >= winners), -self.penalty, amounts)
-        return np.where(np.isnan(candidates), 0.0, amounts)
-
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         groups = evaluation.groups
         if self.peer_group == "organisation" or groups is None:
@@ -317,7 +363,7 @@ class Tournament(Rule):
             top[members] = _tournament_shares(part, winners, sign)
             bottom[members] = _tournament_shares(part, losers, -sign)
         amounts = self.bonus * top - self.penalty * bottom
-        reasons = [
+        reasons = explain and [
             f"{self.metric} {_text(v)}: "
             + ("top" if t > 0 else "bottom" if b > 0 else "middle")
             + (f" (tie, {max(t, b):.2f} share)" if 0 < max(t, b) < 1 else "")
@@ -326,16 +372,61 @@ class Tournament(Rule):
         return amounts, reasons
 
 
+class _Ranked:
+    """A tournament's observed peers, prepared for ranking many candidates at once."""
+
+    def __init__(self, rule: Tournament, peers: Peers) -> None:
+        observed = rule.spec.sign * peers.values
+        group = peers.groups if rule.peer_group == "team" else np.zeros(len(observed), int)
+        valid = ~np.isnan(observed)
+        self.sorted = {int(g): np.sort(observed[(group == g) & valid]) for g in np.unique(group)}
+        self.own_group = group[peers.own]
+        self.own_value = observed[peers.own]
+        self.own_valid = valid[peers.own]
+        sizes = np.zeros(int(group.max()) + 1, dtype=int)
+        for g, values in self.sorted.items():
+            sizes[g] = len(values)
+        n = sizes[self.own_group] - self.own_valid + 1  # the candidate among the ranked
+        self.winners = np.floor(rule.top_share * n + 0.5)
+        self.losers = np.minimum(np.floor(rule.bottom_share * n + 0.5), n - self.winners)
+        flat_group = self.own_group.reshape(len(self.own_group), -1)[:, 0]
+        edges = np.flatnonzero(np.diff(flat_group)) + 1
+        self.blocks = None
+        if np.all(np.diff(flat_group) >= 0):  # candidates' groups in order: contiguous blocks
+            starts = np.concatenate([[0], edges])
+            ends = np.concatenate([edges, [len(flat_group)]])
+            self.blocks = [
+                (int(flat_group[a]), a, b) for a, b in zip(starts, ends, strict=True) if b > a
+            ]
+
+    def counts(self, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Observed peers (the candidate's own unit included) strictly better and
+        strictly worse than each candidate score."""
+        better = np.zeros(score.shape, dtype=int)
+        worse = np.zeros(score.shape, dtype=int)
+        if self.blocks is not None:
+            for g, start, end in self.blocks:
+                others, part = self.sorted[g], score[start:end]
+                better[start:end] = len(others) - np.searchsorted(others, part, side="right")
+                worse[start:end] = np.searchsorted(others, part, side="left")
+            return better, worse
+        for g, others in self.sorted.items():
+            rows = np.broadcast_to(self.own_group == g, score.shape)
+            better[rows] = len(others) - np.searchsorted(others, score[rows], side="right")
+            worse[rows] = np.searchsorted(others, score[rows], side="left")
+        return better, worse
+
+
 class PerUnit(Rule):
     """A continuous payment per unit of the metric (e.g. per episode, per QALY)."""
 
     type: Literal["per_unit"]
     rate: float = Field(description="Currency per unit of the metric (negative: a charge).")
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         amounts = np.where(np.isnan(values), 0.0, self.rate * values)
-        reasons = [f"{self.metric} {_text(v)} x {self.rate:g}" for v in values]
+        reasons = explain and [f"{self.metric} {_text(v)} x {self.rate:g}" for v in values]
         return amounts, reasons
 
 
@@ -363,7 +454,7 @@ class Withhold(Rule):
     def withhold_share(self) -> float:
         return self.share
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
         if self.threshold is not None:
             returned = (self.spec.sign * (values - self.threshold) >= 0).astype(float)
@@ -371,7 +462,7 @@ class Withhold(Rule):
             returned = np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
         returned = np.where(np.isnan(values), 1.0, returned)  # nothing to judge: all returned
         amounts = evaluation.withheld * returned
-        reasons = [
+        reasons = explain and [
             f"{self.metric} {_text(v)}: {r:.0%} of {w:.2f} withheld returned"
             for v, r, w in zip(values, returned, evaluation.withheld, strict=True)
         ]
@@ -446,38 +537,42 @@ class SharedSavings(Rule):
             return range(0)
         return range(self.start_period - self.baseline_length, self.start_period)
 
-    def benchmarks(self, evaluation: Evaluation, units: int) -> np.ndarray:
+    def benchmarks(self, evaluation: Evaluation, shape: tuple[int, ...]) -> np.ndarray:
         """Benchmark cost per episode per unit at this evaluation."""
         if self.benchmark is not None:
-            return np.full(units, self.benchmark)
+            return np.full(shape, self.benchmark)
         base = evaluation.baseline("cost_per_episode", False)
         middle_of_window = evaluation.period - (evaluation.window_periods - 1) / 2
         middle_of_baseline = self.start_period - (self.baseline_length + 1) / 2
         return base * (1.0 + self.trend_per_period) ** (middle_of_window - middle_of_baseline)
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         cost = evaluation.metric("cost_per_episode", False)
         episodes = evaluation.metric("episodes", False)
-        bench = self.benchmarks(evaluation, len(cost))
+        bench = self.benchmarks(evaluation, np.shape(cost))
         savings = (bench - cost) * episodes
-        rate = savings / (bench * episodes)
-        gate_ok = np.ones(len(cost), dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = savings / (bench * episodes)
+        gate_ok = np.ones(np.shape(cost), dtype=bool)
         if self.quality_gate is not None:
             gate = self.quality_gate
             quality = evaluation.metric(gate.metric, gate.risk_adjusted)
             gate_ok = CATALOGUE[gate.metric].sign * (quality - gate.threshold) >= 0
-        amounts = np.zeros(len(cost))
+        saved = rate >= self.min_savings_rate
+        overspent = self.two_sided & (rate <= -self.min_savings_rate)
+        amounts = np.where(saved & gate_ok, self.share * savings, 0.0)
+        amounts = np.where(overspent, self.loss_share * savings, amounts)
+        if not explain:
+            return amounts, None
         reasons = []
         for k in range(len(cost)):
             if math.isnan(rate[k]):
                 reasons.append("no episodes")
             elif rate[k] >= self.min_savings_rate and gate_ok[k]:
-                amounts[k] = self.share * savings[k]
                 reasons.append(f"saved {rate[k]:.1%} of benchmark {bench[k]:.0f}; quality gate met")
             elif rate[k] >= self.min_savings_rate:
                 reasons.append(f"saved {rate[k]:.1%} but failed the quality gate")
             elif self.two_sided and rate[k] <= -self.min_savings_rate:
-                amounts[k] = self.loss_share * savings[k]
                 reasons.append(f"overspent {-rate[k]:.1%} of benchmark {bench[k]:.0f}")
             else:
                 reasons.append(f"savings {rate[k]:.1%} within the minimum rate")
@@ -507,12 +602,12 @@ class ReadmissionPenalty(Rule):
             raise ValueError("readmission_penalty measures 'readmission_rate'; leave metric out")
         return self
 
-    def amounts(self, evaluation):
+    def amounts(self, evaluation, explain=True):
         ratio = evaluation.metric("readmission_ratio", self.risk_adjusted)
         share = np.minimum(self.max_share_of_base, np.maximum(0.0, ratio - 1.0) * self.scale)
         share = np.where(np.isnan(share), 0.0, share)
         amounts = -share * evaluation.base_payment
-        reasons = [
+        reasons = explain and [
             f"excess readmission ratio {_text(r)}: {s:.2%} of base payment"
             for r, s in zip(ratio, share, strict=True)
         ]

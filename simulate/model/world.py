@@ -16,16 +16,16 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
+from simulate.accounts.ledger import F, PeriodLedger, T
+from simulate.accounts.wait_histogram import bin_of
 from simulate.behaviour import BehaviourContext, make_behaviour, peer
 from simulate.behaviour.expectations import effort_split
+from simulate.clinical import outcomes
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
-from simulate.model import outcomes
-from simulate.model.ledger import F, PeriodLedger, T
 from simulate.model.population import draw_population
 from simulate.model.result import PatientTally, ReplicationResult
 from simulate.model.streams import Streams
-from simulate.model.wait_histogram import bin_of
 from simulate.scenario.models import Scenario
 
 BLOCK = 1024
@@ -459,13 +459,11 @@ class World:
         rankings lapse and routing returns to capacity shares.
         """
         config = self.scenario.peer_pressure
-        if config.end_period is not None and period > config.end_period:
+        if config.lapsed(period):
             self._rank = [0] * self.population.size
             self._route_cut = [cut.tolist() for _, cut in self._team_choice]
             return
-        if period < config.start_period or (period - config.start_period + 1) % (
-            config.publish_every
-        ):
+        if not config.publishes_at(period):
             return
         window = self.ledger.physician[max(0, period - config.window + 1) : period + 1]
         sums = window.sum(axis=0)

@@ -10,15 +10,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulate.incentives.base_payment import PAYMENT_COMPONENTS
-from simulate.incentives.metrics import (
+from simulate.accounts.ledger import PAYMENT_COMPONENTS, F
+from simulate.accounts.metrics import (
     METRIC_UNITS,
     METRICS,
     PAYMENT_COLUMNS,
     compute_metrics,
     unit_sums,
 )
-from simulate.model.ledger import F
 from simulate.model.population import TRAIT_NAMES
 from simulate.model.result import EPISODE_LOG_COLUMNS, ReplicationResult
 from simulate.scenario.models import Scenario

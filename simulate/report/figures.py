@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulate.incentives.metrics import METRIC_UNITS
+from simulate.accounts.metrics import METRIC_UNITS
 from simulate.output.store import atomic_write
 from simulate.output.tables import t_interval
 from simulate.report.data import ComparisonData, RunData

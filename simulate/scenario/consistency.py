@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from simulate.incentives.catalogue import CATALOGUE
+from simulate.accounts.catalogue import CATALOGUE
 from simulate.scenario.models import Scenario
 from simulate.scenario.yaml_source import Path_
 

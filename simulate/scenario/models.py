@@ -149,7 +149,7 @@ class PracticeStyle(_Model):
 
 
 class Clinical(_Model):
-    """Parameters of the pure outcome and cost functions (``simulate.model.outcomes``)."""
+    """Parameters of the pure outcome and cost functions (``simulate.clinical.outcomes``)."""
 
     reference_quality_effort: float = Field(
         0.5, ge=0, le=1, description="Quality effort at which the baseline rates apply."
@@ -410,6 +410,19 @@ class PeerPressure(_Model):
         description="Weight of the team lead's (each team's first physician's) published figure "
         "in the team's norm; 0: the lead is one peer among others.",
     )
+
+    def lapsed(self, period: int) -> bool:
+        """Whether publication has ended by the close of ``period``."""
+        return self.end_period is not None and period > self.end_period
+
+    def publishes_at(self, period: int) -> bool:
+        """Whether the dashboard is published at the close of ``period`` (the schedule)."""
+        return (
+            self.transparency != "none"
+            and period >= self.start_period
+            and not self.lapsed(period)
+            and (period - self.start_period + 1) % self.publish_every == 0
+        )
 
 
 class MetricSettings(_Model):

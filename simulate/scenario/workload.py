@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulate.model.ledger import PHYSICIAN_FIELDS, TEAM_FIELDS
-from simulate.model.wait_histogram import N_BINS
+from simulate.accounts.ledger import PHYSICIAN_FIELDS, TEAM_FIELDS
+from simulate.accounts.wait_histogram import N_BINS
 from simulate.scenario.models import Scenario
 from simulate.scenario.yaml_source import Path_
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulate.incentives.metrics import METRIC_UNITS
+from simulate.accounts.metrics import METRIC_UNITS
 from simulate.output.store import atomic_write
 from simulate.output.tables import t_interval
 from simulate.sweep.design import Design

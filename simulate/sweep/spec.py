@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulate.accounts.metrics import METRICS
 from simulate.errors import ScenarioError
-from simulate.incentives.metrics import METRICS
 from simulate.scenario.schema import suggest
 from simulate.scenario.yaml_source import Path_, format_path
 

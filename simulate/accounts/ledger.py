@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulate.incentives.base_payment import PAYMENT_COMPONENTS
-from simulate.model.wait_histogram import N_BINS
+from simulate.accounts.wait_histogram import N_BINS
 
 CLINICAL_FIELDS: tuple[str, ...] = (
     "episodes",  # index episodes completed (patients treated)
@@ -30,6 +29,8 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "declined",  # high-risk patients declined and referred elsewhere (risk selection)
 )
 """Per-physician sums, in ledger order."""
+PAYMENT_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
+"""Line-item components of base payment, in ledger order."""
 PHYSICIAN_FIELDS: tuple[str, ...] = (*CLINICAL_FIELDS, *PAYMENT_COMPONENTS, "incentives")
 """Clinical sums, base payment by component, and incentive payments net (currency)."""
 F = {name: index for index, name in enumerate(PHYSICIAN_FIELDS)}

@@ -1,0 +1,165 @@
+"""What-ifs: what a rule would pay each physician under candidate sums of their own.
+
+A physician choosing a style asks what each rule in force would pay them if their own
+window sums were those the style implies, everyone else's staying as observed. The
+answer comes from the payer's own pieces: the same metric reader (risk adjustment), the
+rule's own ``anticipate`` (its ``settle`` on each candidate as a unit: caps, gates,
+withholds; the tournament ranks it among the observed peers) and the same split basis.
+Team and organisation sums are updated from the observed ones (own row out, candidate
+in), so the cost is linear in physicians. When the realised sums equal a candidate's,
+what is anticipated is what the payer pays (``tests/test_settlement.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
+from simulate.accounts.metrics import unit_sums
+from simulate.incentives.rules import Evaluation, Peers
+from simulate.incentives.window import MetricReader, WindowSums, shares, split_basis
+
+if TYPE_CHECKING:
+    from simulate.incentives.payer import Payer
+
+Perceive = Callable[[str, np.ndarray, np.ndarray], np.ndarray]
+"""``perceive(metric, values [N, K], episodes [N, K]) -> values [N, K, D]``: how a
+physician expects measured figures to scatter around what a style implies (D draws)."""
+
+
+@dataclass(frozen=True)
+class Anticipation:
+    """What one rule would pay each physician under each candidate."""
+
+    amount: np.ndarray
+    """The amount of the physician's unit after the cap [N, K, D] (D noise draws)."""
+    share: np.ndarray
+    """The physician's share of it [N, K] (1 at physician level)."""
+    withheld: np.ndarray
+    """Withheld from the physician over the window [N, K] (withholds only)."""
+
+    @property
+    def net(self) -> np.ndarray:
+        """Paid minus withheld, per physician, candidate and draw [N, K, D] (currency)."""
+        return self.amount * self.share[..., None] - self.withheld[..., None]
+
+
+class WhatIf:
+    """Rule ``r`` of ``payer``, evaluated at the close of ``period`` on an observed
+    ``window`` (and ``baseline``), prepared once and asked about many candidates.
+
+    The rule is taken to be in force over the whole window: a withhold holds back its
+    share of everyone's base payment.
+    """
+
+    def __init__(
+        self,
+        payer: Payer,
+        r: int,
+        period: int,
+        window: WindowSums,
+        baseline: WindowSums | None = None,
+    ) -> None:
+        rule = payer.rules[r]
+        self.payer, self.rule, self.period, self.window = payer, rule, period, window
+        level = rule.level
+        self.unit = payer.unit_of(level)
+        part = payer.level_slice(level)
+        sums, hist, team = unit_sums(window.physician, window.hist, window.team, payer.membership)
+        self.metrics = payer.metrics_of(sums, hist, team, window.periods)
+        self.unit_sums = sums[part][self.unit]
+        """Each physician's unit's observed sums [N, fields]."""
+        self.unit_hist, self.unit_team = (
+            hist[part][self.unit][:, None],
+            team[part][self.unit][:, None],
+        )
+        self.org = (sums[-1], hist[-1], team[-1])
+        n_units = part.stop - part.start
+        self._baseline = payer.reader(payer.metrics(baseline), level)
+        self._units = n_units
+        self.org_rate, self.power = MetricReader.org_dependence(rule.metric, rule.risk_adjusted)
+        self.peers = Peers(
+            values=payer.reader(self.metrics, level)(rule.metric, rule.risk_adjusted),
+            groups=payer.team_of if level == "physician" else np.zeros(n_units, int),
+            own=self.unit[:, None, None],
+        )
+        self.members = payer.members(level)
+        base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
+        values = payer.reader(self.metrics, "physician")(rule.metric, rule.risk_adjusted)
+        weight = split_basis(
+            rule, window.physician[:, F["episodes"]], values, base, rule.withhold_share() * base
+        )
+        self.others = payer.aggregate(weight, level)[self.unit] - weight
+        """Split weight of the rest of each physician's unit, as observed [N]."""
+
+    def __call__(self, own: np.ndarray, perceive: Perceive | None = None) -> Anticipation:
+        """What the rule would pay if each physician's own window sums were each row of
+        ``own`` [N, K, fields]; ``perceive`` adds the sampling noise physicians expect
+        on measured figures (D draws; without it D = 1)."""
+        rule, payer, window = self.rule, self.payer, self.window
+        swap = own - window.physician[:, None, :]
+        virtual = self.unit_sums[:, None, :] + swap
+        units = payer.metrics_of(virtual, self.unit_hist, self.unit_team, window.periods)
+        org_sums, org_hist, org_team = self.org
+        org = payer.metrics_of(org_sums + swap, org_hist, org_team, window.periods)
+        read = MetricReader(units, org)
+        episodes = units["episodes"]
+        seen: dict[tuple[str, bool], np.ndarray] = {}
+
+        def metric(name: str, risk_adjusted: bool) -> np.ndarray:
+            """Values [N, K, D] (D = 1 for figures measured without noise)."""
+            if (name, risk_adjusted) not in seen:
+                values = read(name, risk_adjusted)
+                seen[name, risk_adjusted] = (
+                    values[..., None] if perceive is None else perceive(name, values, episodes)
+                )
+            return seen[name, risk_adjusted]
+
+        def baseline(name: str, risk_adjusted: bool) -> np.ndarray:
+            per_unit = np.broadcast_to(self._baseline(name, risk_adjusted), (self._units,))
+            return per_unit[self.unit][:, None, None]
+
+        withhold = rule.withhold_share()
+        base = virtual[..., BASE_PAYMENT_SLICE].sum(axis=-1)[..., None]
+        evaluation = Evaluation(
+            period=self.period,
+            metric=metric,
+            baseline=baseline,
+            base_payment=base,
+            withheld=withhold * base,
+            window_periods=window.periods,
+        )
+        scale = 1.0
+        if self.power:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = (org[self.org_rate] / self.metrics[self.org_rate][-1]) ** self.power
+        amount = rule.anticipate(evaluation, self.peers, np.asarray(scale)[..., None])
+        own_base = own[..., BASE_PAYMENT_SLICE].sum(axis=-1)
+        own_withheld = withhold * own_base
+        share = self._share(own, own_base, own_withheld, scale)
+        amount = np.broadcast_to(amount, (*own.shape[:2], np.shape(amount)[-1]))
+        return Anticipation(amount, share, own_withheld)
+
+    def _share(self, own, own_base, own_withheld, scale) -> np.ndarray:
+        """Each candidate's share of their unit's amount: their split weight over the
+        unit's observed total with their own observed weight swapped for the candidate's."""
+        rule, window = self.rule, self.window
+        if rule.level == "physician":
+            return np.ones(own.shape[:2])
+        others = self.others[:, None]
+        own_values = np.full(own.shape[:2], np.nan)
+        if rule.split == "contribution" and rule.split_basis is None:
+            # the candidate's own figure, read against the organisation as it would be
+            payer, observed = self.payer, window.physician
+            org = observed.sum(axis=0) + own - observed[:, None, :]
+            own_metrics = payer.metrics_of(own, window.hist[:, None, :], None, window.periods)
+            org_metrics = payer.metrics_of(org, window.hist.sum(axis=0), None, window.periods)
+            own_values = MetricReader(own_metrics, org_metrics)(rule.metric, rule.risk_adjusted)
+            # every peer's figure moves with the organisation's rate: weights scale alike
+            others = others * scale**rule.spec.sign
+        mine = split_basis(rule, own[..., F["episodes"]], own_values, own_base, own_withheld)
+        return shares(mine, others + mine, self.members[:, None])
