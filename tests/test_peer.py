@@ -23,35 +23,62 @@ def test_norms_median_and_top_decile_follow_the_metric_direction():
     assert np.isnan(median[6])  # alone in the team: no norm
 
 
+def comparison(shown, norm_values, transparency="private_feedback", **settings):
+    """Physicians in one team comparing readmission rates (lower is better)."""
+    config = PeerPressure(transparency=transparency, metrics=["readmission_rate"], **settings)
+    shown = {"readmission_rate": np.asarray(shown, dtype=float)}
+    norms = {"readmission_rate": np.asarray(norm_values, dtype=float)}
+    return peer.Comparison(shown, norms, np.zeros(len(norm_values), int), config)
+
+
 def test_conformity_is_the_squared_relative_gap_and_top_decile_counts_only_shortfall():
-    median = PeerPressure(transparency="private_feedback", norm="median", conformity=2.0)
-    candidates = np.array([[0.12, 0.08, 0.10]])
-    loss = peer.reputational_loss(candidates, np.array([0.10]), None, False, median)
-    assert loss[0] == pytest.approx([2 * 0.2**2, 2 * 0.2**2, 0.0])  # both sides, no rank
-    top = PeerPressure(transparency="private_feedback", norm="top_decile", conformity=2.0)
-    loss = peer.reputational_loss(candidates[:, :2], np.array([0.10]), None, False, top)
-    assert loss[0] == pytest.approx([2 * 0.2**2, 0.0])  # better than the benchmark: no cost
-    assert peer.reputational_loss(candidates, np.array([np.nan]), None, False, top)[0].tolist() == [
-        0.0, 0.0, 0.0
-    ]  # fmt: skip
+    candidates = {"readmission_rate": np.array([[0.12, 0.08, 0.10]])}
+    median = comparison([0.1], [0.10], norm="median", conformity=2.0)
+    assert median.loss(candidates)[0] == pytest.approx([2 * 0.2**2, 2 * 0.2**2, 0.0])
+    top = comparison([0.1], [0.10], norm="top_decile", conformity=2.0)
+    assert top.loss(candidates)[0] == pytest.approx([2 * 0.2**2, 0.0, 0.0])  # better: free
+    assert comparison([0.1], [np.nan], conformity=2.0).loss(candidates)[0].tolist() == [0, 0, 0]
 
 
 def test_rank_concern_counts_peers_ranked_above_only_when_peers_can_see():
-    shown = np.array([0.01, 0.02, 0.03, 0.04, 0.02])  # higher is better; physician 4 asks
-    ranking = peer.Ranking(shown, np.zeros(5, int), True)
-    above = ranking.share_above(np.tile([0.025, 0.05], (5, 1)))
+    """Value, higher is better: physician 4 (0.02) against teammates 0.01-0.04."""
+    shown = [0.01, 0.02, 0.03, 0.04, 0.02]
+    settings = {"metrics": ["value"], "conformity": 0.0, "rank_concern": 0.5}
+    config = PeerPressure(transparency="internal_dashboard", **settings)
+    seen = peer.Comparison(
+        {"value": np.array(shown)}, {"value": np.full(5, 0.02)}, np.zeros(5, int), config
+    )
+    candidates = np.tile([0.025, 0.05], (5, 1))
+    above = seen.share_above(candidates[None])[0]
     assert above[4] == pytest.approx([2 / 4, 0.0])  # 0.03 and 0.04 of four teammates
-    assert above[3] == pytest.approx([1 / 4, 0.0])  # own 0.04 is not a peer
-    config = PeerPressure(transparency="internal_dashboard", conformity=0.0, rank_concern=0.5)
-    candidates = np.array([[0.025, 0.05]])
-    loss = peer.reputational_loss(candidates, np.array([0.02]), above[4:], True, config)
-    assert loss[0] == pytest.approx([0.5 * 2 / 4, 0.0])
-    private = config.model_copy(update={"transparency": "private_feedback"})
-    assert peer.reputational_loss(candidates, np.array([0.02]), above[4:], True, private)[
-        0
-    ].tolist() == [0.0, 0.0]
+    assert above[3] == pytest.approx([1 / 4, 0.0])  # their own 0.04 is not a peer
+    assert seen.loss({"value": candidates})[4] == pytest.approx([0.5 * 2 / 4, 0.0])
+    private = peer.Comparison(
+        {"value": np.array(shown)},
+        {"value": np.full(5, 0.02)},
+        np.zeros(5, int),
+        config.model_copy(update={"transparency": "private_feedback"}),
+    )
+    assert private.loss({"value": candidates})[4].tolist() == [0.0, 0.0]
     assert peer.VISIBILITY["none"] == 0 < peer.VISIBILITY["private_feedback"]
     assert peer.VISIBILITY["internal_dashboard"] < peer.VISIBILITY["public"]
+
+
+def test_metrics_add_up_and_teams_compare_within_themselves():
+    """Two metrics add; a physician's rank counts teammates only (teams 0, 0, 1)."""
+    config = PeerPressure(
+        transparency="internal_dashboard",
+        metrics=["value", "cost_per_episode"],
+        conformity=1.0,
+        rank_concern=1.0,
+    )
+    shown = {"value": np.array([0.02, 0.03, 0.05]), "cost_per_episode": np.array([10.0, 20.0, 1.0])}
+    norms = {"value": np.full(3, 0.02), "cost_per_episode": np.full(3, 10.0)}
+    seen = peer.Comparison(shown, norms, np.array([0, 0, 1]), config)
+    loss = seen.loss({"value": np.array([[0.01]] * 3), "cost_per_episode": np.array([[15.0]] * 3)})
+    # physician 0: value gap -0.5 (0.25) + 1 peer above (1.0); cost gap 0.5 (0.25) + 0
+    assert loss[0, 0] == pytest.approx(0.25 + 1.0 + 0.25 + 0.0)
+    assert loss[2, 0] == pytest.approx(0.25 + 0.25)  # alone in team 1: no rank
 
 
 def test_the_lead_pulls_the_norm_of_the_others_only():

@@ -50,10 +50,7 @@ METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """``numerator / denominator``, NaN where the denominator is not positive."""
-    numerator = np.asarray(numerator, dtype=float)
-    denominator = np.asarray(denominator, dtype=float)
-    out = np.full(np.broadcast_shapes(numerator.shape, denominator.shape), np.nan)
-    return np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return np.divide(numerator, np.where(denominator > 0, denominator, np.nan))
 
 
 class MetricView(Mapping[str, np.ndarray]):

@@ -55,6 +55,7 @@ STENCIL_REACH = 2
 NOISE_QUANTILES = (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)
 """Standard-normal deciles (10th, 30th, 50th, 70th, 90th percentiles): physicians expect
 their measured figures to scatter around what their style implies (sampling noise)."""
+_QUANTILES = np.asarray(NOISE_QUANTILES)
 CONTINUOUS_CV = 0.3
 """Assumed coefficient of variation per episode of cost, QALYs and value (sampling noise)."""
 RATE_METRICS = frozenset(
@@ -67,18 +68,17 @@ def _relative_sd(name: str, value: np.ndarray, episodes: np.ndarray) -> np.ndarr
     """Relative sampling standard deviation of a metric measured on ``episodes`` episodes."""
     n = np.maximum(episodes, 1.0)
     if name in RATE_METRICS:
-        p = np.clip(value, 1e-6, 1 - 1e-6) if "rate" in name else np.full(value.shape, 0.1)
-        return np.sqrt((1 - p) / (p * n))
-    return np.full(value.shape, CONTINUOUS_CV) / np.sqrt(n)
+        p = np.minimum(np.maximum(value, 1e-6), 1 - 1e-6) if "rate" in name else 0.1
+        return np.broadcast_to(np.sqrt((1 - p) / (p * n)), np.shape(value))
+    return np.broadcast_to(CONTINUOUS_CV / np.sqrt(n), np.shape(value))
 
 
 def perceive(name: str, values: np.ndarray, episodes: np.ndarray) -> np.ndarray:
     """Figures [N, K] as a physician expects to see them measured: one draw per noise
     decile [N, K, D] for metrics measured with sampling noise, else D copies."""
-    z = np.asarray(NOISE_QUANTILES)
     if name not in NOISY_METRICS:
-        return np.repeat(values[..., None], len(z), axis=-1)
-    spread = z * _relative_sd(name, values, episodes)[..., None]
+        return values[..., None]  # one draw stands for all
+    spread = _QUANTILES * _relative_sd(name, values, episodes)[..., None]
     return values[..., None] * np.maximum(0.0, 1.0 + spread)
 
 
@@ -168,9 +168,18 @@ class AdaptiveStyle:
         """The last published figures per physician (None before the first publication)."""
         self.history: dict[str, np.ndarray] | None = None
         """Mean of each physician's earlier published figures (the own-history norm)."""
-        self._norms: dict[str, np.ndarray] = {}
-        self._rankings: dict[str, peer.Ranking] = {}
+        self.comparison: peer.Comparison | None = None
+        """Norms and peers from the last publication (None when nothing is published)."""
         self._publications = 0
+        traits, config = population.traits, scenario.behaviour
+        self._weights = {
+            "income": traits["income_weight"][:, None],
+            "altruism": (traits["altruism"] * config.qaly_value)[:, None],
+            "stiffness": (traits["effort_cost"] * config.adjustment_cost / 2)[:, None],
+            "peer": traits["peer_sensitivity"][:, None],
+        }
+        """Each physician's weights of the utility's terms [N, 1] (altruism before
+        crowding-out's motivation; stiffness: half the adjustment cost)."""
         self.weights = self._case_mix_weights()[:, None, :, :]
         """Case-mix shares each physician expects [N, 1, C, S]."""
         self._refresh_reference()
@@ -314,7 +323,7 @@ class AdaptiveStyle:
                 share = share + self.monitoring[:, None] * (1.0 - share)
             net = result.amount * share[..., None] - result.withheld[..., None]
             weighted = np.where(net < 0, self.config.loss_aversion * net, net)
-            money += weighted.sum(axis=-1) / (weighted.shape[-1] * n[:, None])  # mean of draws
+            money += np.add.reduce(weighted, axis=-1) / (weighted.shape[-1] * n[:, None])
         return money
 
     # ------------------------------------------------------------------ utility
@@ -328,20 +337,19 @@ class AdaptiveStyle:
         plans = self._plans(context) if plans is None else plans
         if plans:
             money = money + self._incentive_money(styles, expect, plans)
-        traits = self.traits
         gap = styles - self.reference[:, None, :]
         benefit = expect
         if "selection" in self.column:  # declined patients get the same care elsewhere
             benefit = self._expect(styles, select=False)
-        altruism = traits["altruism"] * self.motivation * self.config.qaly_value
-        stiffness = traits["effort_cost"] * self.config.adjustment_cost
+        weight = self._weights
         utility = (
-            traits["income_weight"][:, None] * money
-            + altruism[:, None] * benefit["qalys_per_episode"]
-            - np.einsum("nkd,nd->nk", gap, self.mu)
-            - stiffness[:, None] * np.sum(self.adjustment_weight * gap**2, axis=-1) / 2
-            - traits["peer_sensitivity"][:, None] * self._peer_loss(expect)
+            weight["income"] * money
+            + (weight["altruism"] * self.motivation[:, None]) * benefit["qalys_per_episode"]
+            - np.add.reduce(gap * self.mu[:, None, :], axis=-1)
+            - weight["stiffness"] * np.add.reduce(self.adjustment_weight * gap**2, axis=-1)
         )
+        if self.comparison is not None:
+            utility = utility - weight["peer"] * self._peer_loss(expect)
         if "selection" in self.column:
             declined = styles[..., self.column["selection"]]
             utility = utility - self.config.selection.cost * declined**2 / 2
@@ -350,41 +358,36 @@ class AdaptiveStyle:
     def _peer_loss(self, expect: dict[str, np.ndarray]) -> np.ndarray:
         """Reputational loss per episode (currency) [N, K] of the figures styles imply."""
         visibility = peer.VISIBILITY[self.peer.transparency]
-        shape = expect["complication_rate"].shape
-        if self.dashboard is None or visibility == 0:
-            return np.zeros(shape)
-        candidates = peer.candidate_metrics(expect)
-        loss = np.zeros(shape)
-        for name in self.peer.metrics:
-            above = None
-            if self.peer.transparency in peer.RANKED:
-                above = self._rankings[name].share_above(candidates[name])
-            loss = loss + peer.reputational_loss(
-                candidates[name], self._norms[name], above, peer.HIGHER_IS_BETTER[name], self.peer
-            )
+        if self.comparison is None or visibility == 0:
+            return np.zeros(expect["cost_per_episode"].shape)
+        loss = self.comparison.loss(peer.candidate_metrics(expect))
         return visibility * self.peer.reputation_value * loss
 
     def show_dashboard(self, figures: dict[str, np.ndarray]) -> None:
-        """Publish figures per physician: each physician's norm and the rankings."""
+        """Publish figures per physician: each physician's norms and peers to compare with."""
         self.dashboard = figures
         n = len(self.team_of)
         leads = self.leads[self.team_of]
-        for name in self.peer.metrics:
-            better = peer.HIGHER_IS_BETTER[name]
-            shown = figures[name]
-            if self.peer.norm == "own_history":
-                norm = self.history[name] if self.history is not None else np.full(n, np.nan)
-            else:
-                norm = peer.peer_norms(shown, self.team_of, self.peer.norm, better)
-            self._norms[name] = peer.lead_norms(
-                norm, shown[leads], self.peer.lead_influence, leads == np.arange(n)
+        metrics = self.peer.metrics
+        shown = np.stack([figures[name] for name in metrics])
+        if self.peer.norm == "own_history":
+            history = self.history
+            norm = np.stack(
+                [history[name] if history is not None else np.full(n, np.nan) for name in metrics]
             )
-            self._rankings[name] = peer.Ranking(shown, self.team_of, better)
+        else:
+            better = [peer.HIGHER_IS_BETTER[name] for name in metrics]
+            norm = peer.peer_norms(shown, self.team_of, self.peer.norm, better)
+        pulled = peer.lead_norms(
+            norm, shown[:, leads], self.peer.lead_influence, leads == np.arange(n)
+        )
+        norms = dict(zip(metrics, pulled, strict=True))
+        self.comparison = peer.Comparison(figures, norms, self.team_of, self.peer)
 
     def _publish(self, period: int, ledger: PeriodLedger) -> None:
         """Publish the dashboard at the close of ``period`` when it is due."""
         if self.peer.lapsed(period):
-            self.dashboard = None  # no longer published: nothing to compare with
+            self.dashboard = self.comparison = None  # withdrawn: nothing to compare with
         if not self.peer.publishes_at(period):
             return
         window = ledger.physician[max(0, period - self.peer.window + 1) : period + 1].sum(axis=0)

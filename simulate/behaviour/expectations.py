@@ -68,7 +68,7 @@ def effort_split(effort, focus) -> tuple[np.ndarray, np.ndarray]:
     ``effort x (1 + f)`` on readmissions, each clipped to 0-1 (multitasking).
     """
     if np.isscalar(focus) and focus == 0:  # no multitasking: the same effort on both
-        effort = np.clip(effort, 0.0, 1.0)
+        effort = np.minimum(np.maximum(effort, 0.0), 1.0)
         return effort, effort
     effort, focus = np.asarray(effort, dtype=float), np.asarray(focus, dtype=float)
     return np.clip(effort * (1.0 - focus), 0.0, 1.0), np.clip(effort * (1.0 + focus), 0.0, 1.0)
@@ -128,8 +128,15 @@ def expected_per_episode(
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
     money = mix.fee * (i + readm_fee) + mix.price * (1.0 + readm_price)
 
-    def mean(values: np.ndarray) -> np.ndarray:
-        return np.sum(values * weights, axis=(-2, -1))
+    cells = weights.shape[-2] * weights.shape[-1]
+    column = weights.reshape(*weights.shape[:-2], cells, 1)
+
+    def mean(values) -> np.ndarray:
+        """The case-mix mean (a matrix product over condition x severity)."""
+        values = np.asarray(values)
+        if values.ndim < 2:
+            values = np.broadcast_to(values, weights.shape[-2:])
+        return np.matmul(values.reshape(*values.shape[:-2], 1, cells), column)[..., 0, 0]
 
     return {
         "complication_rate": mean(p_c),

@@ -54,28 +54,34 @@ def candidate_metrics(expect: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def peer_norms(
-    values: np.ndarray, team_of: np.ndarray, norm: str, higher_is_better: bool
-) -> np.ndarray:
+def peer_norms(values: np.ndarray, team_of: np.ndarray, norm: str, higher_is_better) -> np.ndarray:
     """Each physician's benchmark among their teammates' ``values`` (themselves excluded):
     the median or the top decile (percentiles interpolated linearly between order
-    statistics, as ``numpy.percentile``); NaN without data."""
-    q = 0.5 if norm != "top_decile" else (0.9 if higher_is_better else 0.1)
-    out = np.full(len(values), np.nan)
+    statistics, as ``numpy.percentile``); NaN without data.
+
+    ``values`` is [N] or [M, N] for M metrics at once, ``higher_is_better`` one flag or
+    one per metric.
+    """
+    values = np.asarray(values, dtype=float)
+    stacked = np.atleast_2d(values)
+    better = np.broadcast_to(np.asarray(higher_is_better, dtype=bool), (len(stacked),))
+    q = np.where(better, 0.9, 0.1) if norm == "top_decile" else np.full(len(stacked), 0.5)
+    out = np.full(stacked.shape, np.nan)
     for team in np.unique(team_of):
         members = np.flatnonzero(team_of == team)
-        mates = np.tile(values[members], (len(members), 1))
-        np.fill_diagonal(mates, np.nan)
-        ranked = np.sort(mates, axis=1)  # NaN last
-        count = np.sum(~np.isnan(ranked), axis=1)
-        position = q * np.maximum(count - 1, 0)
+        n = len(members)
+        mates = np.repeat(stacked[:, None, members], n, axis=1)  # [M, n, n]
+        mates[:, np.arange(n), np.arange(n)] = np.nan
+        ranked = np.sort(mates, axis=-1)  # NaN last
+        count = np.sum(~np.isnan(ranked), axis=-1)  # [M, n]
+        position = q[:, None] * np.maximum(count - 1, 0)
         low = np.floor(position).astype(int)
         high = np.minimum(low + 1, np.maximum(count - 1, 0))
-        rows = np.arange(len(members))
-        below, above = ranked[rows, low], ranked[rows, high]
-        value = below + (position - low) * (above - below)
-        out[members] = np.where(count > 0, np.where(high == low, below, value), np.nan)
-    return out
+        below = np.take_along_axis(ranked, low[..., None], axis=-1)[..., 0]
+        above = np.take_along_axis(ranked, high[..., None], axis=-1)[..., 0]
+        value = np.where(high == low, below, below + (position - low) * (above - below))
+        out[:, members] = np.where(count > 0, value, np.nan)
+    return out if values.ndim == 2 else out[0]
 
 
 def lead_norms(
@@ -91,66 +97,82 @@ def lead_norms(
     return np.where(is_lead | np.isnan(lead_value), norm, pulled)
 
 
-class Ranking:
-    """The published figures of one metric, ranked within each team for rank concern."""
+class Comparison:
+    """What a physician compares candidate figures with, from one publication: per
+    dashboard metric, their norm and their teammates' published figures (ranked).
 
-    def __init__(self, shown: np.ndarray, team_of: np.ndarray, higher_is_better: bool) -> None:
-        self.sign = 1.0 if higher_is_better else -1.0
-        self.team_of = team_of
-        score = self.sign * shown
-        valid = ~np.isnan(score)
-        self.sorted = {int(t): np.sort(score[(team_of == t) & valid]) for t in np.unique(team_of)}
-        self.own = score[:, None]
-        self.own_valid = valid[:, None]
-        sizes = np.array([len(self.sorted[int(t)]) for t in team_of])
-        self.peers = (sizes - valid)[:, None]
-        """Teammates with a figure, the physician excluded [N, 1]."""
-        ordered = np.all(np.diff(team_of) >= 0)
+    Built once per publication; :meth:`loss` then prices many candidate styles of
+    every physician at once (metrics stacked: one pass, not one per metric).
+    """
+
+    def __init__(
+        self,
+        shown: dict[str, np.ndarray],
+        norms: dict[str, np.ndarray],
+        team_of: np.ndarray,
+        config: PeerPressure,
+    ) -> None:
+        self.metrics = tuple(config.metrics)
+        self.config = config
+        self.sign = np.array([1.0 if HIGHER_IS_BETTER[m] else -1.0 for m in self.metrics])
+        norm = np.stack([norms[m] for m in self.metrics])[..., None]  # [M, N, 1]
+        self.valid = ~np.isnan(norm) & (norm != 0)
+        """A metric without a norm (or a norm of 0) costs nothing, rank concern included."""
+        self.norm = np.where(self.valid, norm, 1.0)
+        score = self.sign[:, None] * np.stack([shown[m] for m in self.metrics])  # [M, N]
+        self.ranked = config.transparency in RANKED
+        teams = np.unique(team_of)
+        self.sorted = [
+            [np.sort(row[(team_of == t) & ~np.isnan(row)]) for t in teams] for row in score
+        ]
+        ordered = bool(np.all(np.diff(team_of) >= 0))
         edges = np.flatnonzero(np.diff(team_of)) + 1
         starts, ends = np.r_[0, edges], np.r_[edges, len(team_of)]
         self.blocks = (
-            list(zip(team_of[starts].tolist(), starts, ends, strict=True)) if ordered else None
+            list(zip(np.searchsorted(teams, team_of[starts]), starts, ends, strict=True))
+            if ordered
+            else None
         )
+        self.rows = [team_of == t for t in teams]
+        self.own = score[..., None]
+        self.own_valid = ~np.isnan(self.own)
+        counts = np.array([[len(v) for v in per_team] for per_team in self.sorted])  # [M, T]
+        self.peers = (counts[:, np.searchsorted(teams, team_of)] - self.own_valid[..., 0])[
+            ..., None
+        ]
+        """Teammates with a figure, the physician excluded [M, N, 1]."""
 
-    def share_above(self, candidates: np.ndarray) -> np.ndarray:
-        """Per physician and candidate figure [N, K]: share of teammates (with a figure,
-        themselves excluded) whose published figure is better."""
-        score = self.sign * candidates
+    def share_above(self, score: np.ndarray) -> np.ndarray:
+        """Share of teammates (with a figure, themselves excluded) whose published figure
+        is better than each candidate score [M, N, K] (scores signed: higher is better)."""
         above = np.zeros(score.shape)
-        if self.blocks is not None:  # physicians in team order: contiguous blocks
-            for team, start, end in self.blocks:
-                ranked = self.sorted[team]
-                above[start:end] = len(ranked) - np.searchsorted(ranked, score[start:end], "right")
-        else:
-            for team, ranked in self.sorted.items():
-                rows = self.team_of == team
-                above[rows] = len(ranked) - np.searchsorted(ranked, score[rows], "right")
+        for m, per_team in enumerate(self.sorted):
+            if self.blocks is not None:  # physicians in team order: contiguous blocks
+                for t, start, end in self.blocks:
+                    ranked = per_team[t]
+                    above[m, start:end] = len(ranked) - ranked.searchsorted(
+                        score[m, start:end], "right"
+                    )
+            else:
+                for ranked, rows in zip(per_team, self.rows, strict=True):
+                    above[m, rows] = len(ranked) - ranked.searchsorted(score[m, rows], "right")
         above -= self.own_valid & (self.own > score)  # the physician's own figure
-        out = np.zeros(score.shape)
-        return np.divide(above, self.peers, out=out, where=self.peers > 0)
+        return np.divide(above, self.peers, out=np.zeros(score.shape), where=self.peers > 0)
 
+    def loss(self, candidates: dict[str, np.ndarray]) -> np.ndarray:
+        """Reputational loss (unit-free, before sensitivity, visibility and value) of the
+        figures [N, K] each candidate style implies, summed over the dashboard's metrics.
 
-def reputational_loss(
-    candidates: np.ndarray,
-    norm: np.ndarray,
-    above: np.ndarray | None,
-    higher_is_better: bool,
-    config: PeerPressure,
-) -> np.ndarray:
-    """Loss (unit-free, before sensitivity and value) of candidate figures [N, K].
-
-    ``norm`` [N]: each physician's benchmark; ``above`` [N, K]: share of peers ranked
-    above each candidate (``Ranking.share_above``; used where peers see ranks). No loss
-    where the norm is missing or zero.
-    """
-    norm = np.asarray(norm, dtype=float)[..., None]
-    valid = ~np.isnan(norm) & (norm != 0)
-    sign = 1.0 if higher_is_better else -1.0
-    safe = np.where(valid, norm, 1.0)
-    gap = sign * (candidates - safe) / np.abs(safe)  # positive: better than the norm
-    if config.norm == "top_decile":
-        gap = np.minimum(gap, 0.0)  # an achievable benchmark: only a shortfall hurts
-    loss = config.conformity * gap**2
-    if config.transparency in RANKED and above is not None:
-        loss = loss + config.rank_concern * above
-    return np.where(valid, loss, 0.0)
+        Per metric: conformity x the squared relative gap to the norm (top decile: a
+        shortfall only), plus rank concern x the share of peers ranked above where
+        peers see ranks (``RANKED``).
+        """
+        x = np.stack([candidates[m] for m in self.metrics])  # [M, N, K]
+        score = self.sign[:, None, None] * x
+        gap = self.sign[:, None, None] * (x - self.norm) / np.abs(self.norm)  # + : better
+        if self.config.norm == "top_decile":
+            gap = np.minimum(gap, 0.0)  # an achievable benchmark: only a shortfall hurts
+        loss = self.config.conformity * gap**2
+        if self.ranked:
+            loss = loss + self.config.rank_concern * self.share_above(score)
+        return np.add.reduce(np.where(self.valid, loss, 0.0), axis=0)

@@ -36,7 +36,8 @@ class Anticipation:
     """What one rule would pay each physician under each candidate."""
 
     amount: np.ndarray
-    """The amount of the physician's unit after the cap [N, K, D] (D noise draws)."""
+    """The amount of the physician's unit after the cap [N, K, D] (D noise draws; 1
+    where the rule's figures are not measured with noise)."""
     share: np.ndarray
     """The physician's share of it [N, K] (1 at physician level)."""
     withheld: np.ndarray
@@ -124,7 +125,7 @@ class WhatIf:
             return per_unit[self.unit][:, None, None]
 
         withhold = rule.withhold_share()
-        base = virtual[..., BASE_PAYMENT_SLICE].sum(axis=-1)[..., None]
+        base = np.add.reduce(virtual[..., BASE_PAYMENT_SLICE], axis=-1)[..., None]
         evaluation = Evaluation(
             period=self.period,
             metric=metric,
@@ -138,10 +139,9 @@ class WhatIf:
             with np.errstate(divide="ignore", invalid="ignore"):
                 scale = (org[self.org_rate] / self.metrics[self.org_rate][-1]) ** self.power
         amount = rule.anticipate(evaluation, self.peers, np.asarray(scale)[..., None])
-        own_base = own[..., BASE_PAYMENT_SLICE].sum(axis=-1)
+        own_base = np.add.reduce(own[..., BASE_PAYMENT_SLICE], axis=-1)
         own_withheld = withhold * own_base
         share = self._share(own, own_base, own_withheld, scale)
-        amount = np.broadcast_to(amount, (*own.shape[:2], np.shape(amount)[-1]))
         return Anticipation(amount, share, own_withheld)
 
     def _share(self, own, own_base, own_withheld, scale) -> np.ndarray:

@@ -163,10 +163,12 @@ class Rule(BaseModel, ABC):
         self, amounts: np.ndarray, reasons: list[str] | None
     ) -> tuple[np.ndarray, list[str] | None]:
         amounts = np.asarray(amounts, dtype=float)  # NaN: 0; +-inf: the largest float
-        amounts = np.where(np.isnan(amounts), 0.0, np.clip(amounts, -_LARGEST, _LARGEST))
+        amounts = np.where(
+            np.isnan(amounts), 0.0, np.minimum(np.maximum(amounts, -_LARGEST), _LARGEST)
+        )
         if self.cap is not None:
             over = np.abs(amounts) > self.cap
-            amounts = np.clip(amounts, -self.cap, self.cap)
+            amounts = np.minimum(np.maximum(amounts, -self.cap), self.cap)
             if reasons is not None:
                 reasons = [
                     reason + f"; capped at {self.cap:g}" if is_over else reason
@@ -407,8 +409,8 @@ class _Ranked:
         if self.blocks is not None:
             for g, start, end in self.blocks:
                 others, part = self.sorted[g], score[start:end]
-                better[start:end] = len(others) - np.searchsorted(others, part, side="right")
-                worse[start:end] = np.searchsorted(others, part, side="left")
+                better[start:end] = len(others) - others.searchsorted(part, "right")
+                worse[start:end] = others.searchsorted(part, "left")
             return better, worse
         for g, others in self.sorted.items():
             rows = np.broadcast_to(self.own_group == g, score.shape)

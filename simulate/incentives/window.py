@@ -124,5 +124,5 @@ def split_basis(
 
 def shares(weight: np.ndarray, total: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Weight over the unit's total; 1 / members where the total is not positive."""
-    out = np.broadcast_to(1.0 / members, np.broadcast_shapes(np.shape(weight), np.shape(total)))
-    return np.divide(weight, total, out=out.copy(), where=total > 0)
+    positive = total > 0
+    return np.where(positive, weight / np.where(positive, total, 1.0), 1.0 / members)
