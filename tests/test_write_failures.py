@@ -83,6 +83,6 @@ def test_worlds_too_big_for_any_machine_are_refused_with_the_numbers(tmp_path):
 def test_adaptive_worlds_with_too_many_best_responses_are_refused(tmp_path):
     done = simulate_cli(
         "validate", "value_dashboard", "--set", "teams[0].physicians=9000",
-        "--set", "horizon_periods=100", cwd=tmp_path,
+        "--set", "horizon_periods=250", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 2 and "best responses per replication" in done.stderr
