@@ -23,3 +23,55 @@ def test_pure_packages_load_neither_simpy_nor_the_world(package):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def imports_between_packages() -> dict[str, set[str]]:
+    """Subpackage -> subpackages it imports at run time (``TYPE_CHECKING`` blocks aside)."""
+    import ast
+    from pathlib import Path
+
+    import simulate
+
+    root = Path(simulate.__file__).parent
+    edges: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        package = parts[0] if len(parts) > 1 else "<root>"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                bits = name.split(".")
+                if bits[0] == "simulate" and len(bits) > 1 and bits[1] != package:
+                    edges.setdefault(package, set()).add(bits[1])
+    return edges
+
+
+def test_no_import_cycles_between_subpackages():
+    edges = imports_between_packages()
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == "open":
+                cycle = [*path[path.index(target) :], target] if target in path else [node, target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target, [*path, target])
+        state[node] = "done"
+
+    for package in sorted(edges):
+        if package not in state:
+            visit(package, [package])
+    # the rules of DESIGN.md: the world never imports what runs experiments or writes
+    assert not edges.get("model", set()) & {"experiment", "output", "report", "cli"}
+    for pure in ("accounts", "incentives", "behaviour", "clinical"):
+        assert "model" not in edges.get(pure, set()), pure

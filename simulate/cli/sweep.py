@@ -1,9 +1,8 @@
-"""The `simulate sweep` command (registers itself on simulate.cli.app)."""
+"""The `simulate sweep` command (registers itself on the app)."""
 
 from __future__ import annotations
 
 import shutil
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -11,15 +10,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
-from simulate.cli import (
+from simulate.cli.common import (
     EXIT_INTERRUPTED,
     Interrupted,
     OverwriteOption,
@@ -27,11 +19,14 @@ from simulate.cli import (
     ScenarioFile,
     SetOption,
     WorkersOption,
-    _fail,
-    _raise_interrupted,
     app,
     err,
+    fail,
     out,
+    progress_bar,
+    stop_signal,
+    stoppable,
+    written,
 )
 from simulate.errors import ScenarioError
 
@@ -116,51 +111,38 @@ def sweep(
                 _clear(directory)
         store = RunStore(store_path, plan.fingerprint(), plan.spec.metrics)
     except ScenarioError as error:
-        _fail(error)
+        fail(error)
     already = store.count()
-    show_progress = not quiet and err.is_terminal
-    progress = Progress(
-        TextColumn(f"[bold]{escape(plan.scenario.name)}[/] sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs {task.fields[rate]}"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not show_progress,
-        transient=True,
+    progress = progress_bar(
+        f"[bold]{escape(plan.scenario.name)}[/] sweep", "runs {task.fields[rate]}", quiet=quiet
     )
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     started = time.perf_counter()
     code = 0
     described: dict = {}
     session = [0]  # runs committed by this invocation
     try:
-        try:
-            executor = make_executor(workers, scheduler=scheduler, dask_local=dask_local)
-        except OSError as exc:  # e.g. no Dask scheduler at the address
-            raise ScenarioError(f"cannot start the executor: {exc}") from None
-        described = executor.describe()
-        with executor, progress:
-            task = progress.add_task("sweep", total=plan.n_runs, completed=already, rate="")
+        with stoppable():
+            try:
+                executor = make_executor(workers, scheduler=scheduler, dask_local=dask_local)
+            except OSError as exc:  # e.g. no Dask scheduler at the address
+                raise ScenarioError(f"cannot start the executor: {exc}") from None
+            described = executor.describe()
+            with executor, progress:
+                task = progress.add_task("sweep", total=plan.n_runs, completed=already, rate="")
 
-            def advance(total: int) -> None:
-                session[0] = total - already
-                rate = (total - already) / max(time.perf_counter() - started, 1e-9)
-                progress.update(task, completed=total, rate=f"{rate:.2f}/s")
+                def advance(total: int) -> None:
+                    session[0] = total - already
+                    rate = (total - already) / max(time.perf_counter() - started, 1e-9)
+                    progress.update(task, completed=total, rate=f"{rate:.2f}/s")
 
-            run_design(
-                plan.design, plan.evaluator, plan.replications, executor, store, on_done=advance
-            )
+                run_design(
+                    plan.design, plan.evaluator, plan.replications, executor, store, on_done=advance
+                )
     except (KeyboardInterrupt, Interrupted) as stop:
-        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish writing what is kept
-        code = EXIT_INTERRUPTED[signum]
+        code = EXIT_INTERRUPTED[stop_signal(stop)]  # SIGTERM waits: the store gets written
     except ScenarioError as error:
         store.close()
-        _fail(error)
-    finally:
-        if code == 0:
-            signal.signal(signal.SIGTERM, previous)
+        fail(error)
     elapsed = time.perf_counter() - started
     extra = {
         "executor": described,
@@ -173,7 +155,7 @@ def sweep(
     finally:
         store.close()
         if code:
-            signal.signal(signal.SIGTERM, previous)
+            written()
     if code:
         err.print(
             f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "

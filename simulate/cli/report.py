@@ -1,4 +1,4 @@
-"""The `simulate report` command (registers itself on simulate.cli.app)."""
+"""The `simulate report` command (registers itself on the app)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from simulate.cli import _fail, app, out
+from simulate.cli.common import app, fail, out
 from simulate.errors import ScenarioError
 
 
@@ -28,7 +28,7 @@ def report(
     try:
         written = build_report(directory, animate=animate)
     except ScenarioError as error:
-        _fail(error)
+        fail(error)
     dashboard = directory / "dashboard.html"
     out.print(
         f"{len(written)} files written; open [bold]{escape(str(dashboard))}[/] in a browser",

@@ -1,4 +1,4 @@
-"""The `simulate compare` command (registers itself on simulate.cli.app)."""
+"""The `simulate compare` command (registers itself on the app)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from simulate.cli import (
+from simulate.cli.common import (
     EXIT_INTERRUPTED,
     Interrupted,
     OverwriteOption,
     QuietOption,
     SetOption,
     WorkersOption,
-    _fail,
-    _raise_interrupted,
     app,
     err,
+    fail,
     out,
+    progress_bar,
     refuse_occupied,
+    stop_signal,
+    stoppable,
+    written,
 )
 from simulate.errors import ScenarioError
 
@@ -100,43 +102,36 @@ def compare(
         directory = out_dir if out_dir is not None else Path("results") / variant_set.name
         refuse_occupied(directory, overwrite)
     except ScenarioError as error:
-        _fail(error)
+        fail(error)
     if not quiet:
         for note in variant_set.notes:
             err.print(f"note: {escape(note)}", highlight=False)
     n_workers = workers or default_workers()
     total = len(variant_set.variants) * variant_set.replications
-    progress = Progress(
-        TextColumn(f"[bold]{escape(variant_set.name)}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(f"replications ({len(variant_set.variants)} variants)"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
+    progress = progress_bar(
+        f"[bold]{escape(variant_set.name)}[/]",
+        f"replications ({len(variant_set.variants)} variants)",
+        quiet=quiet,
     )
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        with progress:
-            task = progress.add_task("compare", total=total)
-            comparison = run_comparison(
-                variant_set,
-                workers=n_workers,
-                on_done=lambda done: progress.update(task, completed=done),
-            )
-        comparison.write(directory, extra={"workers": n_workers})
+        with stoppable():
+            with progress:
+                task = progress.add_task("compare", total=total)
+                comparison = run_comparison(
+                    variant_set,
+                    workers=n_workers,
+                    on_done=lambda done: progress.update(task, completed=done),
+                )
+            comparison.write(directory, extra={"workers": n_workers})
     except (KeyboardInterrupt, Interrupted) as stop:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        signum = stop_signal(stop)
+        written()  # nothing to write
         err.print(
             f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
             "nothing written",
             highlight=False,
         )
         raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if not quiet:
         print_comparison(out, comparison)
         out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)

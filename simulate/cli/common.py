@@ -1,0 +1,151 @@
+"""What every command shares: the app, consoles, options, errors, interrupts, writing."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from simulate.errors import ScenarioError
+
+app = typer.Typer(
+    name="simulate",
+    help="ValueSim: simulate physician payment, incentive and peer-pressure schemes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ScenarioFile = Annotated[
+    str, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a value, dotted.path=value (read as YAML): teams[0].nurses=20. Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=1024, help="Worker processes (default: all cores; 1 runs serially)."),
+]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing results folder.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+
+
+def fail(error: ScenarioError) -> None:
+    """Print a scenario error as one line and exit with status 2."""
+    err.print(f"[bold red]error:[/] {escape(error.format())}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal (Ctrl-C or SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)  # args must rebuild it: SimPy re-raises copies
+        self.signum = int(signum)
+
+
+def raise_interrupted(signum: int, frame) -> None:
+    """Signal handler: stop what runs with :class:`Interrupted`."""
+    raise Interrupted(signum)
+
+
+EXIT_WRITE_FAILED = 1
+"""Exit status when the results could not be written (a full disk, a read-only folder)."""
+
+
+def refuse_occupied(directory: Path, overwrite: bool) -> None:
+    """Raise ScenarioError when ``directory`` holds anything and ``--overwrite`` was not given."""
+    from simulate.output.store import is_occupied
+
+    if is_occupied(directory) and not overwrite:
+        raise ScenarioError(
+            f"results folder '{directory}' already exists; choose another --out or "
+            "pass --overwrite to replace it"
+        )
+
+
+def write_results(directory: Path, write) -> None:
+    """``write_directory``, with a write failure shown as one line and exit status 1.
+
+    Nothing is left behind: the staging folder is removed and an existing results
+    folder is kept as it was.
+    """
+    from simulate.output.store import write_directory
+    from simulate.scenario.yaml_source import one_line
+
+    try:
+        write_directory(directory, write)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        err.print(
+            f"error: cannot write results to '{escape(one_line(str(directory)))}': "
+            f"{escape(one_line(reason))}; nothing was written",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_WRITE_FAILED) from None
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """Inside: SIGTERM raises :class:`Interrupted`, as Ctrl-C raises KeyboardInterrupt.
+
+    Leaving normally (or on an error) restores the previous SIGTERM handler; leaving on
+    an interruption ignores SIGTERM from that moment, so what is kept can be written
+    whole: call :func:`written` once it is.
+    """
+    previous = signal.signal(signal.SIGTERM, raise_interrupted)
+    try:
+        yield
+    except (KeyboardInterrupt, Interrupted):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise
+    except BaseException:
+        signal.signal(signal.SIGTERM, previous)
+        raise
+    signal.signal(signal.SIGTERM, previous)
+
+
+def written() -> None:
+    """After an interruption, once what is kept is written: SIGTERM acts again."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_signal(stop: BaseException) -> int:
+    """The signal behind an interruption (SIGINT for Ctrl-C's KeyboardInterrupt)."""
+    return stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+
+
+def progress_bar(label: str, counting: str, *, quiet: bool) -> Progress:
+    """The progress bar of a long command, on stderr, shown on a terminal unless quiet."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(counting),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )
