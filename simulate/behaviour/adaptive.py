@@ -180,6 +180,7 @@ class AdaptiveStyle:
         }
         """Each physician's weights of the utility's terms [N, 1] (altruism before
         crowding-out's motivation; stiffness: half the adjustment cost)."""
+        self._grid_expect: dict[str, np.ndarray] | None = None
         self.weights = self._case_mix_weights()[:, None, :, :]
         """Case-mix shares each physician expects [N, 1, C, S]."""
         self._refresh_reference()
@@ -242,6 +243,22 @@ class AdaptiveStyle:
             if select and "selection" in column
             else None,
         )
+
+    def _coarse_expectations(self) -> dict[str, np.ndarray]:
+        """Expected figures of the coarse grid and the reference [N, G + 1]: the grid's
+        depend on style, case mix and coordination only, so they are computed once."""
+        n, g = len(self.team_of), len(self.grid)
+        if self._grid_expect is None:
+            grid = np.broadcast_to(self.grid, (n, g, self.grid.shape[1]))
+            self._grid_expect = self._expect(grid)
+        reference = self._expect(self.reference[:, None, :])
+        return {
+            name: np.concatenate(
+                [np.broadcast_to(values, (n, g)), np.broadcast_to(reference[name], (n, 1))],
+                axis=1,
+            )
+            for name, values in self._grid_expect.items()
+        }
 
     def _benefit_gradient(self, style: np.ndarray) -> np.ndarray:
         """a_i V d qalys / d style at ``style`` [N, d] (central differences).
@@ -328,10 +345,15 @@ class AdaptiveStyle:
 
     # ------------------------------------------------------------------ utility
     def utility(
-        self, styles: np.ndarray, context: BehaviourContext | None, plans: list | None = None
+        self,
+        styles: np.ndarray,
+        context: BehaviourContext | None,
+        plans: list | None = None,
+        expect: dict[str, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """Perceived utility per episode [N, K] of candidate styles [N, K, d]."""
-        expect = self._expect(styles)
+        """Perceived utility per episode [N, K] of candidate styles [N, K, d]
+        (``expect``: their expected figures, when already known)."""
+        expect = self._expect(styles) if expect is None else expect
         # per patient who would come: declined patients bring no per-episode payment
         money = expect["base_payment_per_episode"] * expect["kept_share"]
         plans = self._plans(context) if plans is None else plans
@@ -424,7 +446,7 @@ class AdaptiveStyle:
         grid = np.broadcast_to(self.grid, (n, *self.grid.shape))
         candidates = np.concatenate([grid, self.reference[:, None, :]], axis=1)
         plans = self._plans(context)
-        values = self.utility(candidates, context, plans)
+        values = self.utility(candidates, context, plans, self._coarse_expectations())
         pick = np.argmax(values, axis=1)
         best, best_value = candidates[rows, pick], values[rows, pick]
         step = self.first_step

@@ -89,13 +89,14 @@ class WhatIf:
             own=self.unit[:, None, None],
         )
         self.members = payer.members(level)
-        base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
-        values = payer.reader(self.metrics, "physician")(rule.metric, rule.risk_adjusted)
-        weight = split_basis(
-            rule, window.physician[:, F["episodes"]], values, base, rule.withhold_share() * base
-        )
-        self.others = payer.aggregate(weight, level)[self.unit] - weight
+        self.others = np.zeros(len(self.unit))
         """Split weight of the rest of each physician's unit, as observed [N]."""
+        if level != "physician":
+            base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
+            values = payer.reader(self.metrics, "physician")(rule.metric, rule.risk_adjusted)
+            episodes = window.physician[:, F["episodes"]]
+            weight = split_basis(rule, episodes, values, base, rule.withhold_share() * base)
+            self.others = payer.aggregate(weight, level)[self.unit] - weight
 
     def __call__(self, own: np.ndarray, perceive: Perceive | None = None) -> Anticipation:
         """What the rule would pay if each physician's own window sums were each row of
