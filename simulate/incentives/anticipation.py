@@ -26,6 +26,9 @@ from simulate.incentives.window import MetricReader, WindowSums, shares, split_b
 if TYPE_CHECKING:
     from simulate.incentives.payer import Payer
 
+_ONE = np.ones((1, 1))
+"""A physician's share of their own amount at physician level (broadcasts)."""
+
 Perceive = Callable[[str, np.ndarray, np.ndarray], np.ndarray]
 """``perceive(metric, values [N, K], episodes [N, K]) -> values [N, K, D]``: how a
 physician expects measured figures to scatter around what a style implies (D draws)."""
@@ -39,7 +42,7 @@ class Anticipation:
     """The amount of the physician's unit after the cap [N, K, D] (D noise draws; 1
     where the rule's figures are not measured with noise)."""
     share: np.ndarray
-    """The physician's share of it [N, K] (1 at physician level)."""
+    """The physician's share of it [N, K] (at physician level 1, shape [1, 1])."""
     withheld: np.ndarray
     """Withheld from the physician over the window [N, K] (withholds only)."""
 
@@ -135,11 +138,13 @@ class WhatIf:
             withheld=withhold * base,
             window_periods=window.periods,
         )
-        scale = 1.0
+        scale = None  # the candidates' figures do not depend on the organisation's rate
         if self.power:
             with np.errstate(divide="ignore", invalid="ignore"):
                 scale = (org[self.org_rate] / self.metrics[self.org_rate][-1]) ** self.power
-        amount = rule.anticipate(evaluation, self.peers, np.asarray(scale)[..., None])
+        amount = rule.anticipate(
+            evaluation, self.peers, None if scale is None else scale[..., None]
+        )
         own_base = np.add.reduce(own[..., BASE_PAYMENT_SLICE], axis=-1)
         own_withheld = withhold * own_base
         share = self._share(own, own_base, own_withheld, scale)
@@ -150,9 +155,9 @@ class WhatIf:
         unit's observed total with their own observed weight swapped for the candidate's."""
         rule, window = self.rule, self.window
         if rule.level == "physician":
-            return np.ones(own.shape[:2])
+            return _ONE
         others = self.others[:, None]
-        own_values = np.full(own.shape[:2], np.nan)
+        own_values = None  # needed by the contribution split only
         if rule.split == "contribution" and rule.split_basis is None:
             # the candidate's own figure, read against the organisation as it would be
             payer, observed = self.payer, window.physician
@@ -161,6 +166,7 @@ class WhatIf:
             org_metrics = payer.metrics_of(org, window.hist.sum(axis=0), None, window.periods)
             own_values = MetricReader(own_metrics, org_metrics)(rule.metric, rule.risk_adjusted)
             # every peer's figure moves with the organisation's rate: weights scale alike
-            others = others * scale**rule.spec.sign
+            if scale is not None:
+                others = others * scale**rule.spec.sign
         mine = split_basis(rule, own[..., F["episodes"]], own_values, own_base, own_withheld)
         return shares(mine, others + mine, self.members[:, None])

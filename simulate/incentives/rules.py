@@ -180,8 +180,8 @@ class Rule(BaseModel, ABC):
         """Amounts after the cap that candidate units expect.
 
         Each candidate (an element of the evaluation's arrays) stands in for the observed
-        unit ``peers.own``; ``scale`` per candidate brings its figure back to the
-        observed organisation's terms (risk adjustment scales every unit by the
+        unit ``peers.own``; ``scale`` per candidate (None: 1) brings its figure back to
+        the observed organisation's terms (risk adjustment scales every unit by the
         organisation's rate, which the candidate moves). Rules that judge a unit on its
         own figures alone (all but the tournament) need neither.
         """
@@ -333,7 +333,9 @@ class Tournament(Rule):
         """Each candidate ranked among the other units of its peer group at their
         observed figures: the same slots as :meth:`amounts` (the candidate counted among
         the ranked) for values not tied with a peer; after the cap."""
-        score = self.spec.sign * evaluation.metric(self.metric, self.risk_adjusted) / scale
+        score = self.spec.sign * evaluation.metric(self.metric, self.risk_adjusted)
+        if scale is not None:
+            score = score / scale
         if "ranked" not in peers.memo:  # the peers are this rule's: prepared once
             peers.memo["ranked"] = _Ranked(self, peers)
         ranked = peers.memo["ranked"]
