@@ -74,28 +74,30 @@ EXIT_WRITE_FAILED = 1
 """Exit status when the results could not be written (a full disk, a read-only folder)."""
 
 
-def refuse_occupied(directory: Path, overwrite: bool) -> None:
-    """Raise ScenarioError when ``directory`` holds anything and ``--overwrite`` was not given."""
-    from simulate.output.store import is_occupied
+def check_results_target(directory: Path, kind: str, overwrite: bool) -> None:
+    """Raise ScenarioError unless results of ``kind`` may be written to ``directory``
+    (``output.folders.check_target``: --overwrite replaces only ValueSim results)."""
+    from simulate.output.folders import check_target
 
-    if is_occupied(directory) and not overwrite:
-        raise ScenarioError(
-            f"results folder '{directory}' already exists; choose another --out or "
-            "pass --overwrite to replace it"
-        )
+    check_target(directory, kind, overwrite=overwrite)
 
 
-def write_results(directory: Path, write) -> None:
-    """``write_directory``, with a write failure shown as one line and exit status 1.
+def write_results(directory: Path, write, *, kind: str, overwrite: bool) -> None:
+    """``write_directory``, with a failure shown as one line and exit status 1.
 
-    Nothing is left behind: the staging folder is removed and an existing results
-    folder is kept as it was.
+    A write failure leaves nothing behind (the staging folder is removed and an existing
+    results folder kept as it was); a target that appeared meanwhile, or may not be
+    replaced, keeps the new results beside it, under a name the message gives.
     """
+    from simulate.output.folders import ResultsKept
     from simulate.output.store import write_directory
     from simulate.scenario.yaml_source import one_line
 
     try:
-        write_directory(directory, write)
+        write_directory(directory, write, kind=kind, overwrite=overwrite)
+    except ResultsKept as kept:
+        err.print(f"error: {escape(one_line(str(kept)))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_WRITE_FAILED) from None
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         err.print(

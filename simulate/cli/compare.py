@@ -17,13 +17,14 @@ from simulate.cli.common import (
     SetOption,
     WorkersOption,
     app,
+    check_results_target,
     err,
     fail,
     out,
     progress_bar,
-    refuse_occupied,
     stop_signal,
     stoppable,
+    write_results,
     written,
 )
 from simulate.errors import ScenarioError
@@ -100,7 +101,7 @@ def compare(
             seed=seed,
         )
         directory = out_dir if out_dir is not None else Path("results") / variant_set.name
-        refuse_occupied(directory, overwrite)
+        check_results_target(directory, "comparison", overwrite)
     except ScenarioError as error:
         fail(error)
     if not quiet:
@@ -122,7 +123,12 @@ def compare(
                     workers=n_workers,
                     on_done=lambda done: progress.update(task, completed=done),
                 )
-            comparison.write(directory, extra={"workers": n_workers})
+            write_results(
+                directory,
+                lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+                kind="comparison",
+                overwrite=overwrite,
+            )
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)
         written()  # nothing to write

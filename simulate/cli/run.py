@@ -19,11 +19,11 @@ from simulate.cli.common import (
     SetOption,
     WorkersOption,
     app,
+    check_results_target,
     err,
     fail,
     out,
     progress_bar,
-    refuse_occupied,
     stop_signal,
     stoppable,
     write_results,
@@ -45,22 +45,45 @@ KEY_METRICS = (
 )
 
 
-def _load_manifest_scenario(path: Path):
-    """The resolved scenario stored in a run's manifest.json."""
+def _load_manifest_scenario(path: Path, force: bool):
+    """The resolved scenario stored in a run's manifest.json, checked as ``run FILE``
+    checks a file (schema, consistency, workload bounds) and against the manifest's
+    SHA-256: an edited scenario runs only with ``force`` (then with a warning)."""
     import json
 
     from pydantic import ValidationError
 
+    from simulate.output.store import scenario_hash
+    from simulate.scenario.consistency import inconsistencies
+    from simulate.scenario.loader import validation_error
     from simulate.scenario.models import Scenario
+    from simulate.scenario.yaml_source import format_path
 
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        return Scenario.model_validate(manifest["scenario"])
+        data, recorded = manifest["scenario"], manifest["scenario_sha256"]
     except OSError as exc:
         raise ScenarioError(f"cannot read manifest: {exc.strerror}", file=str(path)) from None
-    except (ValueError, KeyError, TypeError, ValidationError, RecursionError) as exc:
-        first = str(exc).splitlines()[0]
-        raise ScenarioError(f"not a ValueSim manifest: {first}", file=str(path)) from None
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError(f"not a ValueSim run manifest: {first}", file=str(path)) from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, data, {}, str(path)) from None
+    problems = inconsistencies(scenario)
+    if problems:
+        field, message = problems[0]
+        raise ScenarioError(message, file=str(path), field="scenario." + format_path(field))
+    if scenario_hash(scenario) != recorded:
+        message = (
+            "the scenario in this manifest was changed after the run (its SHA-256 is not "
+            "scenario_sha256), so it would not give the same numbers"
+        )
+        if not force:
+            raise ScenarioError(message + "; pass --force to run it anyway", file=str(path))
+        err.print(f"warning: {escape(message)}; running it anyway (--force)", highlight=False)
+    return scenario
 
 
 @app.command()
@@ -90,6 +113,10 @@ def run(
         Path | None,
         typer.Option("--from-manifest", help="Rerun the scenario stored in a run's manifest.json."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --from-manifest: run a scenario edited since."),
+    ] = False,
     quiet: QuietOption = False,
     animate: Annotated[
         bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
@@ -111,12 +138,14 @@ def run(
     try:
         if (scenario_file is None) == (from_manifest is None):
             raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
+        if force and from_manifest is None:
+            raise ScenarioError("--force goes with --from-manifest (to rerun an edited manifest)")
         if animate and no_report:
             raise ScenarioError("--animate draws into the report; it cannot go with --no-report")
         if from_manifest is not None:
             if overrides:
                 raise ScenarioError("--set cannot be combined with --from-manifest")
-            scenario, files, applied = _load_manifest_scenario(from_manifest), [], []
+            scenario, applied = _load_manifest_scenario(from_manifest, force), []
             files = [str(from_manifest)]
         else:
             resolved = resolve_scenario(scenario_file, overrides or [])
@@ -130,7 +159,7 @@ def run(
                     )
         scenario = with_run_options(scenario, replications=replications, seed=seed)
         directory = out_dir if out_dir is not None else Path("results") / scenario.name
-        refuse_occupied(directory, overwrite)
+        check_results_target(directory, "run", overwrite)
     except ScenarioError as error:
         fail(error)
     n_workers = workers or default_workers()
@@ -184,7 +213,7 @@ def run(
         except Exception as exc:  # the tables matter more than the figures
             err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
 
-    write_results(directory, write_all)
+    write_results(directory, write_all, kind="run", overwrite=overwrite)
     if not complete:
         written()
         n = len(result.replications)

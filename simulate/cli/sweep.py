@@ -20,6 +20,7 @@ from simulate.cli.common import (
     SetOption,
     WorkersOption,
     app,
+    check_results_target,
     err,
     fail,
     out,
@@ -97,6 +98,9 @@ def sweep(
             )
             return
         store_path = directory / STORE_NAME
+        taken = directory.is_dir() and not directory.is_symlink() and is_occupied(directory)
+        if not resume and (overwrite or not taken):  # links, files, folders not ours: refused
+            check_results_target(directory, "sweep", overwrite)
         if is_occupied(directory):
             if resume and not store_path.exists():
                 raise ScenarioError(

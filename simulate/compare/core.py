@@ -108,11 +108,20 @@ class Comparison:
             **(extra or {}),
         }
 
-    def write(self, directory: Path, *, extra: dict[str, Any] | None = None) -> None:
-        """Write the comparison folder; it appears whole or not at all (replacing any)."""
-        write_directory(Path(directory), lambda folder: self._write_into(folder, extra))
+    def write(
+        self, directory: Path, *, extra: dict[str, Any] | None = None, overwrite: bool = False
+    ) -> None:
+        """Write the comparison folder; it appears whole or not at all (with
+        ``overwrite``, in place of a comparison folder ValueSim wrote there)."""
+        write_directory(
+            Path(directory),
+            lambda folder: self.write_into(folder, extra),
+            kind="comparison",
+            overwrite=overwrite,
+        )
 
-    def _write_into(self, folder: Path, extra: dict[str, Any] | None) -> None:
+    def write_into(self, folder: Path, extra: dict[str, Any] | None = None) -> None:
+        """Write the comparison's tables, variant runs and manifest into ``folder``."""
         for stem, table in self.tables().items():
             write_table(table, folder, stem)
         for variant in self.variant_set.variants:

@@ -20,6 +20,15 @@ from typing import Any
 
 import pandas as pd
 
+from simulate.errors import ScenarioError
+from simulate.output.folders import (
+    ResultsKept,
+    check_target,
+    current_umask,
+    kept_folder,
+    release_staging,
+    staging_folder,
+)
 from simulate.scenario.models import Scenario
 
 MANIFEST = "manifest.json"
@@ -43,7 +52,7 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -51,20 +60,34 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Text cells starting like this would run as formulas when a spreadsheet opens the CSV."""
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with text cells that a spreadsheet would read as a formula (starting with
+    = + - @, a tab or a carriage return) quoted as text by a leading apostrophe (OWASP's
+    rule against CSV injection). Numbers are untouched; Parquet keeps the text as is."""
+    text = table.select_dtypes(include=["object", "string"]).columns
+    risky = {}
+    for column in text:
+        values = table[column]
+        mask = values.map(lambda v: isinstance(v, str)).astype(bool)
+        mask &= values.astype(str).str.contains(FORMULA_START, regex=True)
+        if mask.any():
+            risky[column] = values.where(~mask, "'" + values.astype(str))
+    return table.assign(**risky) if risky else table
+
+
 def write_table(table: pd.DataFrame, directory: Path, stem: str) -> list[Path]:
     """Write ``stem.csv`` (and ``stem.parquet`` where possible); returns the paths."""
-    paths = [atomic_write(directory / f"{stem}.csv", lambda tmp: table.to_csv(tmp, index=False))]
+    csv = spreadsheet_safe(table)
+    paths = [atomic_write(directory / f"{stem}.csv", lambda tmp: csv.to_csv(tmp, index=False))]
     if has_parquet():
         paths.append(
             atomic_write(
@@ -108,6 +131,7 @@ def write_run(
         written += paths
         table_info[stem] = {"rows": len(table), "files": [p.name for p in paths]}
     manifest = {
+        "kind": "run",
         "name": scenario.name,
         "description": scenario.description,
         "scenario_sha256": scenario_hash(scenario),
@@ -133,18 +157,31 @@ def is_occupied(directory: Path) -> bool:
     return directory.exists() and (not directory.is_dir() or any(directory.iterdir()))
 
 
-def write_directory(directory: Path, write: Callable[[Path], Any]) -> None:
+def write_directory(
+    directory: Path, write: Callable[[Path], Any], *, kind: str, overwrite: bool = False
+) -> Path:
     """Fill a fresh folder with ``write(folder)``, then put it in place of ``directory``.
 
     The new results appear whole or not at all: they are written into a hidden sibling
     folder first; an existing ``directory`` is moved aside, the new one renamed into
-    place, and only then is the old one deleted.
+    place, and only then is the old one deleted. Just before the rename the target is
+    checked again (``folders.check_target``): if something appeared there meanwhile, or
+    it is not a folder ``--overwrite`` may replace, the results are kept under a new
+    name beside it and :class:`ResultsKept` says where. Returns the folder written.
     """
-    directory = directory.resolve()
+    directory = Path(os.path.abspath(directory))
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent))
+    staging = staging_folder(directory)
     try:
         write(staging)
+        release_staging(staging)
+        if directory.exists() or directory.is_symlink():
+            try:
+                check_target(directory, kind, overwrite=overwrite)
+            except ScenarioError as refused:
+                kept = kept_folder(directory)
+                os.replace(staging, kept)
+                raise ResultsKept(kept, refused.message) from None
         old = None
         if directory.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
@@ -155,3 +192,4 @@ def write_directory(directory: Path, write: Callable[[Path], Any]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return directory

@@ -21,6 +21,10 @@ from simulate.report.data import (
 REPORT = "report"
 DASHBOARD = "dashboard.html"
 
+PLAIN_TEXT = {"text.parse_math": False}
+"""Matplotlib settings for figures that show text from scenarios: a rule called
+"$4,000 bonus" is drawn as written, not parsed as mathtext."""
+
 
 def _save(fig: Figure, folder: Path, stem: str, title: str, caption: str, refs: list) -> list[Path]:
     paths = fg.save_figure(fig, folder, stem)
@@ -132,8 +136,11 @@ def build_report(directory: Path, *, animate: bool = False) -> list[Path]:
 
     Raises ScenarioError when the folder is missing or not a results folder.
     """
+    import matplotlib
+
     directory = Path(directory)
     manifest = read_manifest(directory)
-    if is_comparison(manifest):
-        return build_comparison_report(load_comparison(directory, manifest), animate=animate)
-    return build_run_report(load_run(directory, manifest), animate=animate)
+    with matplotlib.rc_context(PLAIN_TEXT):  # names from scenarios are text, never math
+        if is_comparison(manifest):
+            return build_comparison_report(load_comparison(directory, manifest), animate=animate)
+        return build_run_report(load_run(directory, manifest), animate=animate)

@@ -499,6 +499,16 @@ def _resolve(source: str | Path, overrides: Sequence[str]) -> ResolvedScenario:
     data, lines = located.data, dict(located.lines)
     for assignment in overrides:
         apply_override(data, assignment, lines)
+    invalid = _invalid_text(data, ())
+    if invalid is not None:
+        file, line = _line_for(invalid, lines, str(path))
+        raise ScenarioError(
+            "text with an unpaired surrogate (\\ud800-\\udfff), which is not a character: "
+            "write the character itself or use UTF-8",
+            file=file,
+            line=line,
+            field=format_path(invalid),
+        )
     extras = {key: data.pop(key) for key in EXPERIMENT_SECTIONS if key in data}
     try:
         scenario = Scenario.model_validate(data)
@@ -518,6 +528,24 @@ def _resolve(source: str | Path, overrides: Sequence[str]) -> ResolvedScenario:
         overrides=tuple(overrides),
         extras=extras,
     )
+
+
+def _invalid_text(value: Any, path: Path_) -> Path_ | None:
+    """The path of the first key or string holding a lone surrogate (YAML escapes such as
+    "\\ud800" decode to one; it cannot be written to UTF-8 tables or figures)."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _invalid_text(key, (*path, key)) or _invalid_text(item, (*path, key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _invalid_text(item, (*path, index))
+            if found is not None:
+                return found
+    return None
 
 
 def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> Scenario:

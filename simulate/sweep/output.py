@@ -66,16 +66,20 @@ def write_outputs(
             skipped = {"all": "the sweep is incomplete; resume it to get sensitivity indices"}
     drawn: list[str] = []
     if figures:
+        import matplotlib
+
+        from simulate.report.build import PLAIN_TEXT
         from simulate.sweep.figures import oneway_figures, sensitivity_figures
 
         figure_dir = folder / "figures"
         plot = list(spec.plot_metrics)
-        if indices is not None:
-            paths = sensitivity_figures(indices, plot, plan.labels(), figure_dir)
-        elif design.method in ("grid", "random", "lhs"):
-            paths = oneway_figures(design, runs, plot, plan.labels(), figure_dir)
-        else:
-            paths = []
+        with matplotlib.rc_context(PLAIN_TEXT):  # parameter labels are text, not math
+            if indices is not None:
+                paths = sensitivity_figures(indices, plot, plan.labels(), figure_dir)
+            elif design.method in ("grid", "random", "lhs"):
+                paths = oneway_figures(design, runs, plot, plan.labels(), figure_dir)
+            else:
+                paths = []
         drawn = [str(p.relative_to(folder)) for p in paths]
     scenario = plan.scenario
     manifest = {
