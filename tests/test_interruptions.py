@@ -62,7 +62,9 @@ def test_a_manifest_reruns_the_same_numbers(tmp_path):
     assert not (tmp_path / "c").exists()
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(
+    "signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
+)
 def test_a_signal_stops_the_run_and_keeps_complete_files_of_what_finished(tmp_path, signum, code):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "simulate", "run", "baseline_ffs", "-r", "400"]
@@ -89,3 +91,48 @@ def test_a_signal_stops_the_run_and_keeps_complete_files_of_what_finished(tmp_pa
     assert trajectories["replication"].nunique() == finished
     assert sorted(trajectories["replication"].unique()) == list(range(finished))
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Processes whose parent is ``pid``, with their state letter (Linux /proc)."""
+    from pathlib import Path
+
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found[int(stat.parent.name)] = fields[0]
+    return found
+
+
+def alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_pool_workers_die_with_a_coordinator_killed_by_sigkill(tmp_path):
+    command = [sys.executable, "-m", "simulate", "run", "baseline_ffs", "-r", "400"]
+    command += ["--workers", "2", "--out", str(tmp_path / "run"), "-q", *SHORT]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: dict[int, str] = {}
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = children_of(process.pid)
+    assert len(workers) >= 2, "the pool never started"
+    time.sleep(1)  # the workers are busy with replications
+    process.kill()
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], "orphaned workers"
+    assert not (tmp_path / "run").exists()

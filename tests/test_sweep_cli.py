@@ -230,3 +230,11 @@ def test_a_morris_sweep_writes_indices_and_figures(tmp_path):
         assert (out / "figures" / f"sensitivity_value.{suffix}").stat().st_size > 1000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["design"]["method"] == "morris" and manifest["design"]["points"] == 9
+
+
+def test_a_local_dask_cluster_is_bounded_by_the_cores(tmp_path):
+    path = write(tmp_path, GRID)
+    done = CliRunner().invoke(app, ["sweep", str(path), "--dask-local", "1000", "-q"])
+    assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
+    assert "--dask-local 1000" in done.output and "cores" in done.output
+    assert not (tmp_path / "results").exists()

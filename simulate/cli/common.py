@@ -54,7 +54,10 @@ def fail(error: ScenarioError) -> None:
     raise typer.Exit(2)
 
 
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+"""Exit status after each stopping signal (128 + its number)."""
+STOPPING = (signal.SIGTERM, signal.SIGHUP)
+"""Signals that stop a command as Ctrl-C does (a closed terminal sends SIGHUP)."""
 
 
 class Interrupted(Exception):
@@ -111,27 +114,32 @@ def write_results(directory: Path, write, *, kind: str, overwrite: bool) -> None
 
 @contextmanager
 def stoppable() -> Iterator[None]:
-    """Inside: SIGTERM raises :class:`Interrupted`, as Ctrl-C raises KeyboardInterrupt.
+    """Inside: SIGTERM and SIGHUP raise :class:`Interrupted`, as Ctrl-C raises
+    KeyboardInterrupt.
 
-    Leaving normally (or on an error) restores the previous SIGTERM handler; leaving on
-    an interruption ignores SIGTERM from that moment, so what is kept can be written
-    whole: call :func:`written` once it is.
+    Leaving normally (or on an error) restores the previous handlers; leaving on an
+    interruption ignores SIGTERM and SIGHUP from that moment, so what is kept can be
+    written whole: call :func:`written` once it is.
     """
-    previous = signal.signal(signal.SIGTERM, raise_interrupted)
+    previous = {signum: signal.signal(signum, raise_interrupted) for signum in STOPPING}
     try:
         yield
     except (KeyboardInterrupt, Interrupted):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in STOPPING:
+            signal.signal(signum, signal.SIG_IGN)
         raise
     except BaseException:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         raise
-    signal.signal(signal.SIGTERM, previous)
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def written() -> None:
-    """After an interruption, once what is kept is written: SIGTERM acts again."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """After an interruption, once what is kept is written: SIGTERM and SIGHUP act again."""
+    for signum in STOPPING:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def stop_signal(stop: BaseException) -> int:

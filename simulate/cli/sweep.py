@@ -72,7 +72,7 @@ def sweep(
     Writes runs, per-point means, sensitivity indices and figures to the results folder;
     each finished run is kept, so --resume continues a stopped sweep.
     """
-    from simulate.experiment.executors import make_executor
+    from simulate.experiment.executors import default_workers, make_executor
     from simulate.output.store import is_occupied
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
@@ -80,6 +80,12 @@ def sweep(
     from simulate.sweep.store import STORE_NAME, RunStore
 
     try:
+        cores = default_workers()
+        if dask_local is not None and dask_local > cores:
+            raise ScenarioError(
+                f"--dask-local {dask_local}: this machine gives {cores} cores; a local "
+                f"cluster has at most one worker per core (use --scheduler for a cluster)"
+            )
         if scheduler is not None and dask_local is not None:
             raise ScenarioError("give --scheduler or --dask-local, not both")
         if resume and overwrite:

@@ -130,7 +130,9 @@ class PoolExecutor(Executor):
 
     def __init__(self, workers: int | None = None) -> None:
         self.slots = workers or default_workers()
-        self._pool = ProcessPoolExecutor(max_workers=self.slots)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.slots, initializer=worker_setup, initargs=(os.getpid(),)
+        )
 
     def imap_unordered(
         self, function: Callable[[Item], Out], items: Iterable[Item], *, in_flight: int = 0
@@ -259,6 +261,40 @@ class DaskExecutor(Executor):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def worker_setup(coordinator: int) -> None:
+    """Run first in every pool worker: signal handlers of its own, not the coordinator's
+    (SIGTERM and SIGHUP end it; Ctrl-C, which a terminal sends to the whole process
+    group, is left to the coordinator, which stops the pool), and death with the
+    coordinator, even by SIGKILL (Linux: the parent-death signal; elsewhere a watcher
+    thread), so no worker is ever left running alone."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(coordinator,), daemon=True).start()
+    if os.getppid() != coordinator:  # it died before we could ask
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(coordinator: int, every: float = 1.0) -> None:
+    import time
+
+    while os.getppid() == coordinator:
+        time.sleep(every)
+    os._exit(1)
 
 
 @contextlib.contextmanager
