@@ -238,3 +238,20 @@ def test_a_local_dask_cluster_is_bounded_by_the_cores(tmp_path):
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
     assert "--dask-local 1000" in done.output and "cores" in done.output
     assert not (tmp_path / "results").exists()
+
+
+def test_resume_refuses_a_store_that_was_edited_and_writes_nothing(tmp_path):
+    import sqlite3
+
+    path, out = write(tmp_path, GRID), tmp_path / "out"
+    first = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1", "-q"])
+    assert first.exit_code == 0, first.output
+    before = (out / "runs.csv").read_bytes()
+    db = sqlite3.connect(out / "runs.sqlite")
+    with db:
+        db.execute("UPDATE runs SET seconds = seconds, value = 999 WHERE point = 1")
+    db.close()
+    again = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--resume", "-q"])
+    assert again.exit_code == 2 and len(again.output.strip().splitlines()) == 1
+    assert "point 1, replication 0: changed" in again.output
+    assert (out / "runs.csv").read_bytes() == before

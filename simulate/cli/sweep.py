@@ -120,6 +120,11 @@ def sweep(
             if overwrite:
                 _clear(directory)
         store = RunStore(store_path, plan.fingerprint(), plan.spec.metrics)
+        try:
+            store.verify(plan.design.n_points, plan.replications)
+        except ScenarioError:
+            store.close()
+            raise
     except ScenarioError as error:
         fail(error)
     already = store.count()

@@ -157,15 +157,29 @@ class PoolExecutor(Executor):
                 future.cancel()
 
     def close(self, *, abort: bool = False) -> None:
-        if abort:  # stop now: running tasks' results would be thrown away anyway
-            processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:  # SIGKILL: forked workers may share our SIGTERM handler
-                process.kill()
-            for process in processes:
-                process.join(timeout=5)
-        else:
+        """Stop the pool; with ``abort``, kill the workers now and make sure nothing in
+        this process waits for them afterwards (bounded waits only)."""
+        if not abort:
             self._pool.shutdown(wait=True)
+            return
+        pool = self._pool  # stop now: running tasks' results would be thrown away anyway
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.join(timeout=5)
+        # A worker killed while sending a result leaves half a message in the result pipe,
+        # and the pool's manager thread would wait for the rest forever (and the
+        # interpreter's exit for it). The workers are gone; closing our own copy of the
+        # pipe's write end lets that read end (EOF), so the thread finishes.
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=5)
 
 
 class DaskExecutor(Executor):

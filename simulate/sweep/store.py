@@ -3,12 +3,17 @@
 Only the coordinating process writes. Each run is its own transaction (WAL journal), so
 a sweep killed at any moment keeps every run committed before it; ``--resume`` reads
 which (point, replication) pairs are done. The store remembers the sweep's fingerprint
-(scenario, design, metrics) and refuses to mix runs of a different sweep.
+(scenario, design, metrics) and refuses to mix runs of a different sweep. Each row
+carries a checksum of its values and the fingerprint: a row changed, added or unreadable
+since it was committed is found by :meth:`RunStore.verify`, and no table is written from
+a store that cannot be trusted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,19 +32,69 @@ class RunStore:
     def __init__(self, path: Path, fingerprint: dict[str, Any], metrics: Sequence[str]) -> None:
         self.path = path
         self.metrics = tuple(metrics)
+        self.key = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         columns = ", ".join(f'"{m}" REAL' for m in self.metrics)
-        with self._db:
-            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS runs (point INTEGER NOT NULL, "
-                "replication INTEGER NOT NULL, seconds REAL, "
-                f"{columns}, PRIMARY KEY (point, replication))"
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._db:
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
+                )
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS runs (point INTEGER NOT NULL, "
+                    "replication INTEGER NOT NULL, seconds REAL, "
+                    f"{columns}, checksum TEXT, PRIMARY KEY (point, replication))"
+                )
+            self._check(fingerprint)
+        except sqlite3.DatabaseError as exc:
+            raise self._untrusted(f"not a readable run store ({exc})") from None
+
+    def _untrusted(self, why: str) -> ScenarioError:
+        return ScenarioError(
+            f"{why}; nothing was written from it: start the sweep again with --overwrite, "
+            "or choose another --out",
+            file=str(self.path),
+        )
+
+    def _checksum(self, point: int, replication: int, values: Sequence[Any]) -> str:
+        """SHA-256 of a run's values (exact float text; NaN as null) and the sweep's key."""
+        exact = [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else repr(float(v))
+            for v in values
+        ]
+        text = json.dumps([self.key, int(point), int(replication), exact])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def verify(self, n_points: int, replications: int) -> None:
+        """Raise ScenarioError (naming the rows) if any stored run was changed, added or
+        cannot be read since it was committed, or lies outside the design."""
+        columns = ", ".join(f'"{m}"' for m in self.metrics)
+        bad: list[str] = []
+        try:
+            rows = self._db.execute(
+                f"SELECT point, replication, {columns}, checksum FROM runs "
+                "ORDER BY point, replication"
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._untrusted(f"the run store cannot be read ({exc})") from None
+        for point, replication, *values, checksum in rows:
+            where = f"point {point}, replication {replication}"
+            if not (isinstance(point, int) and isinstance(replication, int)):
+                bad.append(f"{where}: not a run")
+            elif not (0 <= point < n_points and 0 <= replication < replications):
+                bad.append(f"{where}: not in the sweep's design")
+            elif any(v is not None and not isinstance(v, int | float) for v in values):
+                bad.append(f"{where}: a value is not a number")
+            elif checksum != self._checksum(point, replication, values):
+                bad.append(f"{where}: changed since it was stored")
+        if bad:
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            raise self._untrusted(
+                f"{len(bad)} stored runs cannot be trusted ({'; '.join(bad[:3])}{more})"
             )
-        self._check(fingerprint)
 
     def _check(self, fingerprint: dict[str, Any]) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
@@ -73,11 +128,13 @@ class RunStore:
     def add(self, point: int, replication: int, row: dict[str, float], seconds: float) -> None:
         """Commit one run (a run already stored is left as it is)."""
         values = [row.get(m) for m in self.metrics]
-        marks = ", ".join("?" for _ in range(len(values) + 3))
+        values = [None if v is None or math.isnan(v) else float(v) for v in values]
+        marks = ", ".join("?" for _ in range(len(values) + 4))
+        checksum = self._checksum(point, replication, values)
         with self._db:
             self._db.execute(
                 f"INSERT OR IGNORE INTO runs VALUES ({marks})",
-                (int(point), int(replication), float(seconds), *values),
+                (int(point), int(replication), float(seconds), *values, checksum),
             )
 
     def table(self) -> pd.DataFrame:
