@@ -255,3 +255,11 @@ def test_resume_refuses_a_store_that_was_edited_and_writes_nothing(tmp_path):
     assert again.exit_code == 2 and len(again.output.strip().splitlines()) == 1
     assert "point 1, replication 0: changed" in again.output
     assert (out / "runs.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("address", ["garbage", "udp://10.0.0.5:8786", "tcp://10.0.0.5"])
+def test_a_bad_scheduler_address_is_one_line_before_any_connection(tmp_path, address):
+    path = write(tmp_path, GRID)
+    done = CliRunner().invoke(app, ["sweep", str(path), "--scheduler", address, "-q"])
+    assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
+    assert f"--scheduler {address}" in done.output and "tcp://10.0.0.5:8786" in done.output

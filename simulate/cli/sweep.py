@@ -72,7 +72,11 @@ def sweep(
     Writes runs, per-point means, sensitivity indices and figures to the results folder;
     each finished run is kept, so --resume continues a stopped sweep.
     """
-    from simulate.experiment.executors import default_workers, make_executor
+    from simulate.experiment.executors import (
+        default_workers,
+        make_executor,
+        scheduler_address_problem,
+    )
     from simulate.output.store import is_occupied
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
@@ -85,6 +89,11 @@ def sweep(
             raise ScenarioError(
                 f"--dask-local {dask_local}: this machine gives {cores} cores; a local "
                 f"cluster has at most one worker per core (use --scheduler for a cluster)"
+            )
+        problem = scheduler_address_problem(scheduler) if scheduler is not None else None
+        if problem is not None:
+            raise ScenarioError(
+                f"--scheduler {scheduler}: {problem}; give an address such as tcp://10.0.0.5:8786"
             )
         if scheduler is not None and dask_local is not None:
             raise ScenarioError("give --scheduler or --dask-local, not both")

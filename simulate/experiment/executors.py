@@ -331,6 +331,28 @@ def warm_up() -> None:
     import simulate.output.tables  # noqa: F401
 
 
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+"""Dask comm protocols a scheduler address may name (``tcp://`` when none is given)."""
+
+
+def scheduler_address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a Dask scheduler address (None when it can be), checked
+    before connecting: a bad address would otherwise fail deep in Dask after a wait."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        protocol, location = parse_address(address)
+        if protocol not in SCHEDULER_PROTOCOLS:
+            return (
+                f"protocol '{protocol}' is not one Dask speaks ({', '.join(SCHEDULER_PROTOCOLS)})"
+            )
+        if protocol in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
 def make_executor(
     workers: int | None = None, *, scheduler: str | None = None, dask_local: int | None = None
 ) -> Executor:
