@@ -37,7 +37,7 @@ import numpy as np
 
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
-from simulate.behaviour.expectations import CaseMix, expected_per_episode
+from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
 from simulate.incentives.anticipation import WhatIf
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
@@ -182,6 +182,8 @@ class AdaptiveStyle:
         crowding-out's motivation; stiffness: half the adjustment cost)."""
         self._grid_expect: dict[str, np.ndarray] | None = None
         self.weights = self._case_mix_weights()[:, None, :, :]
+        self._case_mix_means = case_mix_means(self.weights, self.mix)
+        """The expected figures that do not depend on style (before any selection)."""
         """Case-mix shares each physician expects [N, 1, C, S]."""
         self._refresh_reference()
 
@@ -242,6 +244,7 @@ class AdaptiveStyle:
             selection=styles[..., column["selection"]]
             if select and "selection" in column
             else None,
+            case_mix_means=self._case_mix_means,
         )
 
     def _coarse_expectations(self) -> dict[str, np.ndarray]:

@@ -96,6 +96,7 @@ def expected_per_episode(
     scenario: Scenario,
     focus=0.0,
     selection=None,
+    case_mix_means: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Expected figures per index episode for candidate styles (arrays of any shape).
 
@@ -107,7 +108,8 @@ def expected_per_episode(
     alone, resource cost (readmissions included), QALYs, base payment, the share of
     high-risk patients among those treated, and the share of patients kept: arrays
     that broadcast against the styles (figures that do not depend on the style keep
-    the weights' shape).
+    the weights' shape). ``case_mix_means``: those style-free figures
+    (:func:`case_mix_means`) when already known for these weights (no selection).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
@@ -128,24 +130,42 @@ def expected_per_episode(
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
     money = mix.fee * (i + readm_fee) + mix.price * (1.0 + readm_price)
 
-    cells = weights.shape[-2] * weights.shape[-1]
-    column = weights.reshape(*weights.shape[:-2], cells, 1)
-
     def mean(values) -> np.ndarray:
-        """The case-mix mean (a matrix product over condition x severity)."""
-        values = np.asarray(values)
-        if values.ndim < 2:
-            values = np.broadcast_to(values, weights.shape[-2:])
-        return np.matmul(values.reshape(*values.shape[:-2], 1, cells), column)[..., 0, 0]
+        return _mean_over_case_mix(values, weights)
 
+    if case_mix_means is None or selection is not None:
+        case_mix_means = {name: mean(values) for name, values in _style_free(mix).items()}
     return {
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
-        "expected_complications": mean(mix.expected_comp),
-        "expected_readmissions": mean(mix.expected_readm),
         "cost_per_episode": mean(cost),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
-        "high_risk_share": mean(mix.high_risk),
+        **case_mix_means,
         "kept_share": kept,
     }
+
+
+def _style_free(mix: CaseMix) -> dict[str, np.ndarray]:
+    return {
+        "expected_complications": mix.expected_comp,
+        "expected_readmissions": mix.expected_readm,
+        "high_risk_share": np.broadcast_to(mix.high_risk, mix.expected_comp.shape),
+    }
+
+
+def case_mix_means(weights: np.ndarray, mix: CaseMix) -> dict[str, np.ndarray]:
+    """The expected figures that do not depend on style, under case-mix ``weights``
+    [..., C, S]: complications and readmissions expected from severity alone (risk
+    adjustment's 'expected') and the share of high-risk patients."""
+    return {name: _mean_over_case_mix(values, weights) for name, values in _style_free(mix).items()}
+
+
+def _mean_over_case_mix(values, weights: np.ndarray) -> np.ndarray:
+    """Σ over condition x severity of values x weights (one matrix product)."""
+    cells = weights.shape[-2] * weights.shape[-1]
+    column = weights.reshape(*weights.shape[:-2], cells, 1)
+    values = np.asarray(values)
+    if values.ndim < 2:
+        values = np.broadcast_to(values, weights.shape[-2:])
+    return np.matmul(values.reshape(*values.shape[:-2], 1, cells), column)[..., 0, 0]
