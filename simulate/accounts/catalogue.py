@@ -42,3 +42,15 @@ CATALOGUE: dict[str, MetricSpec] = {
     )
 }
 """Metrics rules may name; flows (episodes, cost, qalys) are totals over the window."""
+
+OTHER_DIRECTIONS: dict[str, bool] = {"qalys_per_episode": True, "qalys": True, "episodes": True}
+"""Whether higher is better for figures outside the catalogue that reports compare
+(dashboards, scorecards); any other figure is better lower (cost, rates, waits)."""
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether more of ``metric`` is better: the catalogue's direction, else
+    ``OTHER_DIRECTIONS``, else lower is better. The one home of a metric's direction."""
+    if metric in CATALOGUE:
+        return CATALOGUE[metric].higher_is_better
+    return OTHER_DIRECTIONS.get(metric, False)

@@ -35,6 +35,7 @@ from itertools import product
 
 import numpy as np
 
+from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
@@ -401,7 +402,7 @@ class AdaptiveStyle:
                 [history[name] if history is not None else np.full(n, np.nan) for name in metrics]
             )
         else:
-            better = [peer.HIGHER_IS_BETTER[name] for name in metrics]
+            better = [higher_is_better(name) for name in metrics]
             norm = peer.peer_norms(shown, self.team_of, self.peer.norm, better)
         pulled = peer.lead_norms(
             norm, shown[:, leads], self.peer.lead_influence, leads == np.arange(n)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import F
 from simulate.scenario.models import PeerPressure
 
@@ -20,13 +21,6 @@ VISIBILITY = {"none": 0.0, "private_feedback": 0.5, "internal_dashboard": 1.0, "
 """Weight of reputational loss by transparency level (assumption; see docs/model.md)."""
 RANKED = frozenset({"internal_dashboard", "public"})
 """Levels at which peers see each other's rank."""
-HIGHER_IS_BETTER = {
-    "complication_rate": False,
-    "readmission_rate": False,
-    "cost_per_episode": False,
-    "value": True,
-    "qalys_per_episode": True,
-}
 
 
 def published_metrics(physician_sums: np.ndarray) -> dict[str, np.ndarray]:
@@ -127,7 +121,7 @@ class Comparison:
     ) -> None:
         self.metrics = tuple(config.metrics)
         self.config = config
-        self.sign = np.array([1.0 if HIGHER_IS_BETTER[m] else -1.0 for m in self.metrics])
+        self.sign = np.array([1.0 if higher_is_better(m) else -1.0 for m in self.metrics])
         norm = np.stack([norms[m] for m in self.metrics])[..., None]  # [M, N, 1]
         self.valid = ~np.isnan(norm) & (norm != 0)
         """A metric without a norm (or a norm of 0) costs nothing, rank concern included."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulate.accounts.catalogue import higher_is_better
 from simulate.report.data import RunData
 from simulate.report.describe import first_policy_start
 from simulate.report.stats import income_components
@@ -35,8 +36,6 @@ HEADLINE_METRICS = (
     "recovery_days",
     "qalys",
 )
-HIGHER_IS_BETTER = {"value": True, "qalys": True, "episodes": True}
-"""Direction of improvement; metrics not listed are better when lower."""
 WEIGHTED = (
     "complication_rate",
     "readmission_rate",
@@ -78,7 +77,7 @@ class Headline:
         """Whether the change is an improvement (None: no change or undefined)."""
         if not np.isfinite(self.change) or self.change == 0:
             return None
-        return (self.change > 0) == HIGHER_IS_BETTER.get(self.metric, False)
+        return (self.change > 0) == higher_is_better(self.metric)
 
 
 def trend_windows(run: RunData) -> Trend:
