@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -200,3 +201,26 @@ def test_dollar_signs_in_rule_names_are_drawn_as_written(tmp_path):
     assert done.exit_code == 0 and "warning" not in done.output, done.output
     assert name in (out / "dashboard.html").read_text(encoding="utf-8")
     assert list((out / "report").glob("*.png"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_while_results_are_written_waits_for_them(tmp_path, signum):
+    """Results are finished whole, then the command stops with the signal's status."""
+    import typer
+
+    from simulate.cli.common import EXIT_INTERRUPTED, write_results
+
+    out = tmp_path / "out"
+
+    def write(folder: Path) -> None:
+        (folder / "first.csv").write_text("a\n1\n")
+        os.kill(os.getpid(), signum)  # arrives halfway through writing
+        (folder / "second.csv").write_text("b\n2\n")
+
+    before = signal.getsignal(signum)
+    with pytest.raises(typer.Exit) as stopped:
+        write_results(out, write, kind="run", overwrite=False)
+    assert stopped.value.exit_code == EXIT_INTERRUPTED[signum]
+    assert sorted(p.name for p in out.iterdir()) == ["first.csv", "second.csv"]
+    assert not list(tmp_path.glob(".out.new-*"))
+    assert signal.getsignal(signum) == before  # handlers restored

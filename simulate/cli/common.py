@@ -97,7 +97,8 @@ def write_results(directory: Path, write, *, kind: str, overwrite: bool) -> None
     from simulate.scenario.yaml_source import one_line
 
     try:
-        write_directory(directory, write, kind=kind, overwrite=overwrite)
+        with deferred_signals() as received:
+            write_directory(directory, write, kind=kind, overwrite=overwrite)
     except ResultsKept as kept:
         err.print(f"error: {escape(one_line(str(kept)))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_WRITE_FAILED) from None
@@ -110,6 +111,33 @@ def write_results(directory: Path, write, *, kind: str, overwrite: bool) -> None
             soft_wrap=True,
         )
         raise typer.Exit(EXIT_WRITE_FAILED) from None
+    if received:
+        name = signal.Signals(received[0]).name
+        err.print(
+            f"interrupted ({name}) while writing: the results were finished and written "
+            f"whole to '{escape(one_line(str(directory)))}'",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED[received[0]])
+
+
+@contextmanager
+def deferred_signals() -> Iterator[list[int]]:
+    """Inside: Ctrl-C, SIGTERM and SIGHUP are noted, not acted on, so what is being
+    written is finished whole; the list holds the signals received (acted on after)."""
+    received: list[int] = []
+
+    def note(signum: int, frame) -> None:
+        received.append(signum)
+
+    signals = (signal.SIGINT, *STOPPING)
+    previous = {signum: signal.signal(signum, note) for signum in signals}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
