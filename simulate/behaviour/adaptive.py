@@ -39,7 +39,7 @@ from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
-from simulate.incentives.anticipation import WhatIf
+from simulate.incentives.anticipation import Candidates, WhatIf
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
 from simulate.incentives.window import WindowSums
@@ -333,11 +333,12 @@ class AdaptiveStyle:
         """Expected incentive money per episode [N, K] (losses weighted by loss aversion),
         from the payer's own settlement of each rule in force next period."""
         money = np.zeros(styles.shape[:2])
-        candidates: dict[int, np.ndarray] = {}  # rules on the same window share them
+        candidates: dict[int, Candidates] = {}  # rules on the same window share them
         for what_if, n in plans:
             key = id(what_if.window)
             if key not in candidates:
-                candidates[key] = self._candidate_sums(what_if.window.physician, styles, expect, n)
+                own = self._candidate_sums(what_if.window.physician, styles, expect, n)
+                candidates[key] = Candidates(own, what_if.window)
             result = what_if(candidates[key], perceive)
             share = result.share
             if what_if.rule.level != "physician":  # monitoring restores part of the 1/N

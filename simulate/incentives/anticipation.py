@@ -52,6 +52,29 @@ class Anticipation:
         return self.amount * self.share[..., None] - self.withheld[..., None]
 
 
+class Candidates:
+    """Each physician's candidate window sums [N, K, fields] on one observed window, and
+    what every rule's what-if derives from them alone: computed once, shared by the
+    rules evaluated on that window."""
+
+    def __init__(self, own: np.ndarray, window: WindowSums) -> None:
+        self.own, self.window = own, window
+        self.swap = own - window.physician[:, None, :]
+        """Own candidate sums minus own observed sums."""
+        self.own_base = np.add.reduce(own[..., BASE_PAYMENT_SLICE], axis=-1)
+        """Base payment under each candidate [N, K] (currency)."""
+        self._org: dict[int, object] = {}
+
+    def organisation(self, what_if: WhatIf):
+        """The organisation's metrics with each candidate in (shared by rules)."""
+        if id(what_if.window) not in self._org:
+            org_sums, org_hist, org_team = what_if.org
+            self._org[id(what_if.window)] = what_if.payer.metrics_of(
+                org_sums + self.swap, org_hist, org_team, what_if.window.periods
+            )
+        return self._org[id(what_if.window)]
+
+
 class WhatIf:
     """Rule ``r`` of ``payer``, evaluated at the close of ``period`` on an observed
     ``window`` (and ``baseline``), prepared once and asked about many candidates.
@@ -82,6 +105,9 @@ class WhatIf:
             team[part][self.unit][:, None],
         )
         self.org = (sums[-1], hist[-1], team[-1])
+        observed_base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
+        self.others_base = self.unit_sums[:, BASE_PAYMENT_SLICE].sum(axis=1) - observed_base
+        """Base payment of the rest of each physician's unit, as observed [N]."""
         n_units = part.stop - part.start
         self._baseline = payer.reader(payer.metrics(baseline), level)
         self._units = n_units
@@ -101,16 +127,19 @@ class WhatIf:
             weight = split_basis(rule, episodes, values, base, rule.withhold_share() * base)
             self.others = payer.aggregate(weight, level)[self.unit] - weight
 
-    def __call__(self, own: np.ndarray, perceive: Perceive | None = None) -> Anticipation:
+    def __call__(
+        self, own: np.ndarray | Candidates, perceive: Perceive | None = None
+    ) -> Anticipation:
         """What the rule would pay if each physician's own window sums were each row of
-        ``own`` [N, K, fields]; ``perceive`` adds the sampling noise physicians expect
-        on measured figures (D draws; without it D = 1)."""
+        ``own`` [N, K, fields] (or :class:`Candidates` built from them, to share work
+        between rules); ``perceive`` adds the sampling noise physicians expect on
+        measured figures (D draws; without it D = 1)."""
         rule, payer, window = self.rule, self.payer, self.window
-        swap = own - window.physician[:, None, :]
-        virtual = self.unit_sums[:, None, :] + swap
+        candidates = own if isinstance(own, Candidates) else Candidates(own, window)
+        own = candidates.own
+        virtual = self.unit_sums[:, None, :] + candidates.swap
         units = payer.metrics_of(virtual, self.unit_hist, self.unit_team, window.periods)
-        org_sums, org_hist, org_team = self.org
-        org = payer.metrics_of(org_sums + swap, org_hist, org_team, window.periods)
+        org = candidates.organisation(self)
         read = MetricReader(units, org)
         episodes = units["episodes"]
         seen: dict[tuple[str, bool], np.ndarray] = {}
@@ -129,7 +158,7 @@ class WhatIf:
             return per_unit[self.unit][:, None, None]
 
         withhold = rule.withhold_share()
-        base = np.add.reduce(virtual[..., BASE_PAYMENT_SLICE], axis=-1)[..., None]
+        base = (self.others_base[:, None] + candidates.own_base)[..., None]
         evaluation = Evaluation(
             period=self.period,
             metric=metric,
@@ -145,7 +174,7 @@ class WhatIf:
         amount = rule.anticipate(
             evaluation, self.peers, None if scale is None else scale[..., None]
         )
-        own_base = np.add.reduce(own[..., BASE_PAYMENT_SLICE], axis=-1)
+        own_base = candidates.own_base
         own_withheld = withhold * own_base
         share = self._share(own, own_base, own_withheld, scale)
         return Anticipation(amount, share, own_withheld)
