@@ -456,7 +456,9 @@ class AdaptiveStyle:
         best, best_value = candidates[rows, pick], values[rows, pick]
         step = self.first_step
         while True:
-            moves = np.clip(best[:, None, :] + self.stencil * step, self.low, self.high)
+            moves = np.minimum(
+                np.maximum(best[:, None, :] + self.stencil * step, self.low), self.high
+            )
             values = self.utility(moves, context, plans)
             pick = np.argmax(values, axis=1)
             better = values[rows, pick] > best_value

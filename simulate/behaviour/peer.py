@@ -71,20 +71,21 @@ def _percentile_of_others(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     """For each member j of a team [M, n]: the ``q`` quantile (per metric) of the others'
     values, NaN ignored. Sorted once: leaving one value out shifts the order statistics
     above it down by one, so the cost is n log n, not n^2."""
-    n = values.shape[1]
+    m, n = values.shape
+    rows = np.arange(m)[:, None]
     order = np.argsort(values, axis=1, kind="stable")  # NaN last
-    ranked = np.take_along_axis(values, order, axis=1)
+    ranked = values[rows, order]
     valid = ~np.isnan(values)
     count = valid.sum(axis=1, keepdims=True) - valid  # the others with a value [M, n]
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)
+    rank[rows, order] = np.arange(n)
     position = q[:, None] * np.maximum(count - 1, 0)
     low = np.floor(position).astype(int)
     high = np.minimum(low + 1, np.maximum(count - 1, 0))
 
     def others(k: np.ndarray) -> np.ndarray:  # the k-th smallest of the others
         skip = valid & (k >= rank)  # at or past one's own place: one further along
-        return np.take_along_axis(ranked, np.minimum(k + skip, n - 1), axis=1)
+        return ranked[rows, np.minimum(k + skip, n - 1)]
 
     below, above = others(low), others(high)
     value = np.where(high == low, below, below + (position - low) * (above - below))
