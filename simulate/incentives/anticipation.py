@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
-from simulate.accounts.metrics import unit_sums
 from simulate.incentives.rules import Evaluation, Peers
 from simulate.incentives.window import MetricReader, WindowSums, shares, split_basis
 
@@ -96,8 +95,7 @@ class WhatIf:
         level = rule.level
         self.unit = payer.unit_of(level)
         part = payer.level_slice(level)
-        sums, hist, team = unit_sums(window.physician, window.hist, window.team, payer.membership)
-        self.metrics = payer.metrics_of(sums, hist, team, window.periods)
+        sums, hist, team, self.metrics = payer.units(window)
         self.unit_sums = sums[part][self.unit]
         """Each physician's unit's observed sums [N, fields]."""
         self.unit_hist, self.unit_team = (

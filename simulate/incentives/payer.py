@@ -58,6 +58,7 @@ class Payer:
         self.pending: dict[int, list[LineItem]] = {}
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
+        self._units: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------ units
     def level_slice(self, level: str) -> slice:
@@ -91,8 +92,22 @@ class Payer:
         """Metrics for every unit (physicians, teams, organisation) over a window."""
         if window is None or window.periods == 0:
             return None
-        sums, hist, team = unit_sums(window.physician, window.hist, window.team, self.membership)
-        return self.metrics_of(sums, hist, team, window.periods)
+        return self.units(window)[3]
+
+    def units(self, window: WindowSums) -> tuple:
+        """Every unit's sums, wait histograms and team sums over ``window`` (physicians,
+        then teams, then the organisation) and their metrics. The last few windows asked
+        about are kept: the rules of a period close share theirs."""
+        kept = self._units.get(id(window))
+        if kept is None or kept[0] is not window:
+            if len(self._units) >= 4:
+                self._units.clear()
+            sums, hist, team = unit_sums(
+                window.physician, window.hist, window.team, self.membership
+            )
+            kept = (window, sums, hist, team, self.metrics_of(sums, hist, team, window.periods))
+            self._units[id(window)] = kept
+        return kept[1:]
 
     def metrics_of(
         self, sums: np.ndarray, hist: np.ndarray, team: np.ndarray | None, periods: int

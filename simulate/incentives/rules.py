@@ -348,8 +348,10 @@ class Tournament(Rule):
             self.bonus,
             np.where((worse < ranked.losers) & (better >= ranked.winners), -self.penalty, 0.0),
         )
-        amounts = np.where(np.isnan(score), 0.0, amounts)
-        return self._capped(amounts, None)[0]
+        amounts = np.where(np.isnan(score), 0.0, amounts)  # finite: only the cap is left
+        if self.cap is None:
+            return amounts
+        return np.minimum(np.maximum(amounts, -self.cap), self.cap)
 
     def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
