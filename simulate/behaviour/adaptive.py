@@ -173,7 +173,7 @@ class AdaptiveStyle:
         """Norms and peers from the last publication (None when nothing is published)."""
         self._publications = 0
         traits, config = population.traits, scenario.behaviour
-        self._weights = {
+        self._term_weights = {
             "income": traits["income_weight"][:, None],
             "altruism": (traits["altruism"] * config.qaly_value)[:, None],
             "stiffness": (traits["effort_cost"] * config.adjustment_cost / 2)[:, None],
@@ -368,7 +368,7 @@ class AdaptiveStyle:
         benefit = expect
         if "selection" in self.column:  # declined patients get the same care elsewhere
             benefit = self._expect(styles, select=False)
-        weight = self._weights
+        weight = self._term_weights
         utility = (
             weight["income"] * money
             + (weight["altruism"] * self.motivation[:, None]) * benefit["qalys_per_episode"]

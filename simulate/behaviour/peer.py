@@ -141,7 +141,7 @@ class Comparison:
             if ordered
             else None
         )
-        self.rows = [team_of == t for t in teams]
+        self.rows = None if self.blocks is not None else [team_of == t for t in teams]
         self.own = score[..., None]
         self.own_valid = ~np.isnan(self.own)
         counts = np.array([[len(v) for v in per_team] for per_team in self.sorted])  # [M, T]

@@ -62,16 +62,16 @@ class Candidates:
         """Own candidate sums minus own observed sums."""
         self.own_base = np.add.reduce(own[..., BASE_PAYMENT_SLICE], axis=-1)
         """Base payment under each candidate [N, K] (currency)."""
-        self._org: dict[int, object] = {}
+        self._org = None
 
     def organisation(self, what_if: WhatIf):
-        """The organisation's metrics with each candidate in (shared by rules)."""
-        if id(what_if.window) not in self._org:
+        """The organisation's metrics with each candidate in (shared by the rules)."""
+        if self._org is None:
             org_sums, org_hist, org_team = what_if.org
-            self._org[id(what_if.window)] = what_if.payer.metrics_of(
-                org_sums + self.swap, org_hist, org_team, what_if.window.periods
+            self._org = what_if.payer.metrics_of(
+                org_sums + self.swap, org_hist, org_team, self.window.periods
             )
-        return self._org[id(what_if.window)]
+        return self._org
 
 
 class WhatIf:
@@ -103,12 +103,12 @@ class WhatIf:
             team[part][self.unit][:, None],
         )
         self.org = (sums[-1], hist[-1], team[-1])
-        observed_base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
-        self.others_base = self.unit_sums[:, BASE_PAYMENT_SLICE].sum(axis=1) - observed_base
+        base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
+        self.others_base = self.unit_sums[:, BASE_PAYMENT_SLICE].sum(axis=1) - base
         """Base payment of the rest of each physician's unit, as observed [N]."""
         n_units = part.stop - part.start
         self._baseline = payer.reader(payer.metrics(baseline), level)
-        self._units = n_units
+        self._n_units = n_units
         self.org_rate, self.power = MetricReader.org_dependence(rule.metric, rule.risk_adjusted)
         self.peers = Peers(
             values=payer.reader(self.metrics, level)(rule.metric, rule.risk_adjusted),
@@ -119,7 +119,6 @@ class WhatIf:
         self.others = np.zeros(len(self.unit))
         """Split weight of the rest of each physician's unit, as observed [N]."""
         if level != "physician":
-            base = window.physician[:, BASE_PAYMENT_SLICE].sum(axis=1)
             values = payer.reader(self.metrics, "physician")(rule.metric, rule.risk_adjusted)
             episodes = window.physician[:, F["episodes"]]
             weight = split_basis(rule, episodes, values, base, rule.withhold_share() * base)
@@ -152,7 +151,7 @@ class WhatIf:
             return seen[name, risk_adjusted]
 
         def baseline(name: str, risk_adjusted: bool) -> np.ndarray:
-            per_unit = np.broadcast_to(self._baseline(name, risk_adjusted), (self._units,))
+            per_unit = np.broadcast_to(self._baseline(name, risk_adjusted), (self._n_units,))
             return per_unit[self.unit][:, None, None]
 
         withhold = rule.withhold_share()
