@@ -170,8 +170,14 @@ def test_cli_writes_the_comparison_folder_and_prints_tables(tmp_path):
         org.groupby("replication")["payment_total"].mean().to_numpy()
     )
     ceac = pd.read_csv(out / "ceac.csv")
-    assert list(ceac.columns) == ["threshold", "variant", "probability"]
-    assert len(ceac) == 2 * 101
+    assert list(ceac.columns) == ["threshold", "variant", "probability", "optimal"]
+    assert len(ceac) == 2 * 101  # dominance: no ICER to reach, the grid is as asked
+    assert ceac.groupby("threshold")["optimal"].sum().eq(1).all()  # one frontier variant
+    decision = pd.read_csv(out / "cost_effectiveness.csv").set_index("variant")
+    assert decision.loc["ffs", "same_care_as"] == "capitation"  # fixed styles: only pay differs
+    assert "same care as capitation: differs only in payments" in decision.loc["ffs", "verdict"]
+    assert "Decision" in done.output and decision.loc["ffs", "verdict"][:40] in done.output
+    assert (out / "dashboard.html").is_file() and (out / "report" / "ceac.png").is_file()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "comparison" and manifest["reference"] == "capitation"
     assert manifest["thresholds"] == [20000, 30000] and manifest["perspective"] == "payer"

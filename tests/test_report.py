@@ -281,14 +281,14 @@ def test_comparison_folder_gets_plane_ceac_table_and_variant_dashboards(comparis
     assert 'href="variants/value_dashboard/dashboard.html"' in text
     comparison = load_comparison(comparison_dir)
     (ax,) = fg.ce_plane_figure(comparison).axes
-    assert ax.get_xlabel() == "Incremental QALYs (QALYs)"
-    assert ax.get_ylabel() == "Incremental cost (currency)"
+    assert ax.get_xlabel() == "Incremental QALYs (QALYs per period)"
+    assert ax.get_ylabel() == "Incremental cost (currency per period)"
     thresholds = [line for line in ax.lines if line.get_gid() == "threshold"]
     assert len(thresholds) == 2
     x, y = thresholds[1].get_xdata(), thresholds[1].get_ydata()
     assert y[1] / x[1] == pytest.approx(30000)
     (ax,) = fg.ceac_figure(comparison).axes
-    assert ax.get_ylabel().startswith("Probability cost-effective")
+    assert ax.get_ylabel().startswith("Probability best of all")
     assert len([line for line in ax.lines if line.get_gid() == "ceac"]) == 1
     (ax,) = fg.trajectory_figure(comparison.variants, "value").axes
     assert len([line for line in ax.lines if line.get_gid() == "variant"]) == 2

@@ -46,6 +46,44 @@ OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace an existing results folder.")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+AnimateOption = Annotated[
+    bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
+]
+NoReportOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-report", help="Tables and manifest only: no dashboard.html or report/ (faster)."
+    ),
+]
+
+
+def check_report_options(animate: bool, no_report: bool) -> None:
+    """Refuse ``--animate`` with ``--no-report`` (ScenarioError)."""
+    if animate and no_report:
+        raise ScenarioError("--animate draws into the report; it cannot go with --no-report")
+
+
+def with_report(write_tables, *, no_report: bool, animate: bool):
+    """``write_tables(folder)``, then the dashboard and figures into the same folder.
+
+    A failing figure costs the dashboard (a warning), never the tables; a failing write
+    (OSError) fails the whole write, so nothing is left half-written.
+    """
+
+    def write(folder: Path) -> None:
+        write_tables(folder)
+        if no_report:
+            return
+        from simulate.report import build_report
+
+        try:
+            build_report(folder, animate=animate)
+        except OSError:
+            raise
+        except Exception as exc:  # the tables matter more than the figures
+            err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
+
+    return write
 
 
 def fail(error: ScenarioError) -> None:

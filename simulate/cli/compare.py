@@ -11,12 +11,15 @@ from rich.markup import escape
 
 from simulate.cli.common import (
     EXIT_INTERRUPTED,
+    AnimateOption,
     Interrupted,
+    NoReportOption,
     OverwriteOption,
     QuietOption,
     SetOption,
     WorkersOption,
     app,
+    check_report_options,
     check_results_target,
     err,
     fail,
@@ -24,6 +27,7 @@ from simulate.cli.common import (
     progress_bar,
     stop_signal,
     stoppable,
+    with_report,
     write_results,
     written,
 )
@@ -83,15 +87,19 @@ def compare(
     ] = None,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
+    animate: AnimateOption = False,
+    no_report: NoReportOption = False,
 ) -> None:
-    """Compare scenario variants under common random numbers: paired differences with 95%
-    CIs, incremental cost and QALYs, ICER, net monetary benefit and acceptability curve."""
+    """Compare scenario variants under common random numbers: the decision in words, paired
+    differences with 95% CIs, ICER, net monetary benefit, acceptability curve and
+    frontier; writes tables, a manifest and dashboard.html."""
     from simulate.compare.core import run_comparison
     from simulate.compare.table import print_comparison
     from simulate.compare.variants import load_variants, with_options
     from simulate.experiment.executors import default_workers
 
     try:
+        check_report_options(animate, no_report)
         variant_set = with_options(
             load_variants(scenario_files, overrides or []),
             reference=reference,
@@ -125,7 +133,11 @@ def compare(
                 )
             write_results(
                 directory,
-                lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+                with_report(
+                    lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+                    no_report=no_report,
+                    animate=animate,
+                ),
                 kind="comparison",
                 overwrite=overwrite,
             )

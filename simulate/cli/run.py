@@ -13,12 +13,15 @@ from rich.table import Table
 
 from simulate.cli.common import (
     EXIT_INTERRUPTED,
+    AnimateOption,
     Interrupted,
+    NoReportOption,
     OverwriteOption,
     QuietOption,
     SetOption,
     WorkersOption,
     app,
+    check_report_options,
     check_results_target,
     err,
     fail,
@@ -26,6 +29,7 @@ from simulate.cli.common import (
     progress_bar,
     stop_signal,
     stoppable,
+    with_report,
     write_results,
     written,
 )
@@ -118,15 +122,8 @@ def run(
         typer.Option("--force", help="With --from-manifest: run a scenario edited since."),
     ] = False,
     quiet: QuietOption = False,
-    animate: Annotated[
-        bool, typer.Option("--animate", help="Also write report/animation.gif (for trainers).")
-    ] = False,
-    no_report: Annotated[
-        bool,
-        typer.Option(
-            "--no-report", help="Tables and manifest only: no dashboard.html or report/ (faster)."
-        ),
-    ] = False,
+    animate: AnimateOption = False,
+    no_report: NoReportOption = False,
 ) -> None:
     """Run a scenario's replications; write tables, a manifest, figures and dashboard.html."""
     from simulate.experiment.executors import default_workers
@@ -140,8 +137,7 @@ def run(
             raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
         if force and from_manifest is None:
             raise ScenarioError("--force goes with --from-manifest (to rerun an edited manifest)")
-        if animate and no_report:
-            raise ScenarioError("--animate draws into the report; it cannot go with --no-report")
+        check_report_options(animate, no_report)
         if from_manifest is not None:
             if overrides:
                 raise ScenarioError("--set cannot be combined with --from-manifest")
@@ -200,19 +196,11 @@ def run(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
     }
-    from simulate.report import build_report
-
-    def write_all(folder: Path) -> None:
-        write_run(result.tables(), result.scenario, folder, extra=extra)
-        if no_report:
-            return
-        try:
-            build_report(folder, animate=animate)
-        except OSError:
-            raise  # a write failure: nothing is written (write_results)
-        except Exception as exc:  # the tables matter more than the figures
-            err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
-
+    write_all = with_report(
+        lambda folder: write_run(result.tables(), result.scenario, folder, extra=extra),
+        no_report=no_report,
+        animate=animate,
+    )
     write_results(directory, write_all, kind="run", overwrite=overwrite)
     if not complete:
         written()

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from simulate.accounts.metrics import METRIC_UNITS, METRICS
-from simulate.compare.economics import ceac_thresholds, economics, perspective_cost
+from simulate.compare.decision import decide
+from simulate.compare.economics import economics, perspective_cost
 from simulate.compare.paired import paired_table
 from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
 from simulate.compare.window import window_values
@@ -48,11 +49,14 @@ class Comparison:
     comparison: pd.DataFrame
     """variant x metric: means and paired differences from the reference, with 95% CI."""
     cost_effectiveness: pd.DataFrame
-    """One row per variant: cost, QALYs, increments, ICER, NMB, probability cost-effective."""
+    """One row per variant: cost, QALYs, increments, ICER, NMB, probabilities, verdict."""
     ce_replications: pd.DataFrame
     """variant x replication: cost and QALYs per period and their increments."""
     ceac: pd.DataFrame
-    """threshold x variant: probability of being the most cost-effective."""
+    """threshold x variant: probability of being the most cost-effective, on the frontier."""
+    ceac_grid: tuple[float, float] = (0.0, 0.0)
+    """(maximum, step) of the acceptability grid, currency units per QALY (widened from
+    the settings to reach every ICER)."""
     elapsed_seconds: float = 0.0
 
     @property
@@ -91,7 +95,11 @@ class Comparison:
             "thresholds": list(s.thresholds),
             "perspective": s.perspective,
             "perspective_cost": PERSPECTIVES[s.perspective],
-            "ceac": {"max": s.ceac_max, "step": s.ceac_step},
+            "ceac": {
+                "max": self.ceac_grid[0],
+                "step": self.ceac_grid[1],
+                "asked": {"max": s.ceac_max, "step": s.ceac_step},
+            },
             "seed": vs.seed,
             "replications": vs.replications,
             "horizon_periods": first.horizon_periods,
@@ -186,18 +194,20 @@ def build_comparison(
         replications=np.sort(replications),
         reference=settings.reference,
         thresholds=settings.thresholds,
-        grid=ceac_thresholds(settings.ceac_max, settings.ceac_step, settings.thresholds),
+        ceac_grid=(settings.ceac_max, settings.ceac_step),
         perspective=settings.perspective,
     )
+    decided = decide(econ.cost_effectiveness, window, settings.reference, settings.thresholds)
     table = pd.concat([paired, econ.rows], ignore_index=True)
     return Comparison(
         variant_set=variant_set,
         results=results,
         window=window,
         comparison=table,
-        cost_effectiveness=econ.cost_effectiveness,
+        cost_effectiveness=decided,
         ce_replications=econ.ce_replications,
         ceac=econ.ceac,
+        ceac_grid=(econ.ceac_max, econ.ceac_step),
         elapsed_seconds=elapsed_seconds,
     )
 

@@ -101,6 +101,56 @@ def probability_most_cost_effective(
     return out
 
 
+def probability_cost_effective(
+    cost: np.ndarray, qalys: np.ndarray, reference: int, threshold: float
+) -> np.ndarray:
+    """[variant] share of replications in which the variant's NMB beats the reference's.
+
+    Pairwise, replication by replication: ties count one half, so a variant identical to
+    the reference gets 0.5. The reference itself gets NaN. ``cost`` and ``qalys`` are
+    [variant, replication]; replications with a missing value are left out.
+    """
+    nmb = net_monetary_benefit(cost, qalys, threshold)
+    keep = ~np.isnan(nmb).any(axis=0)
+    nmb = nmb[:, keep]
+    out = np.full(nmb.shape[0], np.nan)
+    if nmb.shape[1]:
+        wins = (nmb > nmb[reference]) + 0.5 * (nmb == nmb[reference])
+        out = wins.mean(axis=1)
+    out[reference] = np.nan
+    return out
+
+
+def ceac_range(maximum: float, step: float, icers: Sequence[float]) -> tuple[float, float]:
+    """(maximum, step) of the acceptability grid, widened to show every finite ICER.
+
+    When an ICER lies beyond ``maximum`` the curves would be flat to the edge and the
+    point where the decision changes would be off the chart, so the range becomes the
+    next 1, 2 or 5 x 10^k at or above 1.2 x the largest ICER (at most 100 x ``maximum``),
+    with the step scaled to keep the number of points.
+    """
+    finite = [abs(x) for x in icers if np.isfinite(x)]
+    largest = max(finite, default=0.0)
+    if largest <= maximum or maximum <= 0:
+        return float(maximum), float(step)
+    wanted = min(1.2 * largest, 100.0 * maximum)
+    exponent = np.floor(np.log10(wanted))
+    nice = min(m * 10**exponent for m in (1, 2, 5, 10) if m * 10**exponent >= wanted)
+    return float(nice), float(step * nice / maximum)
+
+
+def frontier(cost: np.ndarray, qalys: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """[threshold] index of the variant with the highest expected NMB (the CEAF's choice).
+
+    The acceptability frontier follows this variant's probability of being the most
+    cost-effective (Fenwick, Claxton & Sculpher 2001). Ties go to the first variant.
+    """
+    mean_cost = np.nanmean(np.asarray(cost, dtype=float), axis=1)
+    mean_qalys = np.nanmean(np.asarray(qalys, dtype=float), axis=1)
+    t = np.asarray(thresholds, dtype=float)
+    return np.argmax(t[:, None] * mean_qalys[None, :] - mean_cost[None, :], axis=1)
+
+
 def ceac_thresholds(maximum: float, step: float, extra: Sequence[float] = ()) -> np.ndarray:
     """0, step, 2 step, ... up to ``maximum``, plus ``extra``; sorted, distinct."""
     count = int(np.floor(maximum / step + 1e-9))
@@ -118,13 +168,18 @@ class Economics:
     """The cost-effectiveness tables of a comparison (see docs/compare.md)."""
 
     cost_effectiveness: pd.DataFrame
-    """One row per variant: cost, QALYs, increments with CIs, ICER, NMB, probability."""
+    """One row per variant: cost, QALYs, increments with CIs, ICER, NMB, probabilities."""
     ce_replications: pd.DataFrame
     """One row per variant x replication: cost and QALYs, and increments."""
     ceac: pd.DataFrame
-    """One row per threshold x variant: probability of being the most cost-effective."""
+    """One row per threshold x variant: probability of being the most cost-effective,
+    and whether the variant is on the acceptability frontier at that threshold."""
     rows: pd.DataFrame
     """The economics rows of comparison.csv (columns as paired.COLUMNS)."""
+    ceac_max: float = 0.0
+    """Largest threshold of the acceptability grid (currency units per QALY)."""
+    ceac_step: float = 0.0
+    """Step of the acceptability grid (currency units per QALY)."""
 
 
 def economics(
@@ -133,92 +188,114 @@ def economics(
     replications: np.ndarray,
     reference: str,
     thresholds: Sequence[float],
-    grid: np.ndarray,
+    ceac_grid: tuple[float, float],
     perspective: str,
 ) -> Economics:
     """All economics tables from per-replication cost and QALYs per variant.
 
-    ``cost[v]`` and ``qalys[v]`` are aligned with ``replications`` (paired by position).
+    ``cost[v]`` and ``qalys[v]`` are aligned with ``replications`` (paired by position);
+    ``ceac_grid`` is the (maximum, step) asked for, widened by :func:`ceac_range` to
+    reach every ICER.
     """
     names = list(cost)
     c = np.array([cost[v] for v in names], dtype=float)
     q = np.array([qalys[v] for v in names], dtype=float)
     r = names.index(reference)
-    p_thresholds = probability_most_cost_effective(c, q, thresholds)
-    summary, rows, per_rep = [], [], []
+    p_best = probability_most_cost_effective(c, q, thresholds)
+    p_pair = np.array([probability_cost_effective(c, q, r, t) for t in thresholds])
+    summary, rows = [], []
     for i, name in enumerate(names):
-        dc, dc_low, dc_high, n = paired_interval(c[i], c[r])
-        dq, dq_low, dq_high, _ = paired_interval(q[i], q[r])
-        value, status = (float("nan"), REFERENCE) if i == r else icer(dc, dq)
-        record = {
-            "variant": name,
-            "reference": reference,
-            "perspective": perspective,
-            "cost": float(np.nanmean(c[i])),
-            "qalys": float(np.nanmean(q[i])),
-            "incremental_cost": dc,
-            "incremental_cost_ci_low": dc_low,
-            "incremental_cost_ci_high": dc_high,
-            "incremental_qalys": dq,
-            "incremental_qalys_ci_low": dq_low,
-            "incremental_qalys_ci_high": dq_high,
-            "icer": value,
-            "icer_status": status,
-            "replications": n,
+        record, variant_rows = _variant_economics(c, q, i, r, thresholds, p_best, p_pair)
+        summary.append({"variant": name, "reference": reference, "perspective": perspective})
+        summary[-1].update(record)
+        rows += [_row(name, reference, record["replications"], *x) for x in variant_rows]
+    per_rep = pd.DataFrame(
+        {
+            "variant": np.repeat(names, len(replications)),
+            "replication": np.tile(replications, len(names)),
+            "cost": c.reshape(-1),
+            "qalys": q.reshape(-1),
+            "incremental_cost": (c - c[r]).reshape(-1),
+            "incremental_qalys": (q - q[r]).reshape(-1),
         }
-        base = (name, reference, n)
-        ref_cost, ref_qalys = float(np.nanmean(c[r])), float(np.nanmean(q[r]))
-        cost_unit = f"{COST_UNIT} ({perspective})"
-        costs = (dc, dc_low, dc_high)
-        gains = (dq, dq_low, dq_high)
-        rows.append(_row(*base, "incremental_cost", cost_unit, record["cost"], ref_cost, costs))
-        rows.append(_row(*base, "incremental_qalys", QALY_UNIT, record["qalys"], ref_qalys, gains))
-        nothing = (np.nan, np.nan)
-        rows.append(_row(*base, "icer", ICER_UNIT, *nothing, (value, *nothing), status))
-        for k, t in enumerate(thresholds):
-            label = threshold_label(t)
-            nmb = net_monetary_benefit(c[i], q[i], t)
-            nmb_ref = net_monetary_benefit(c[r], q[r], t)
-            d, low, high, _ = paired_interval(nmb, nmb_ref)
-            mean, ref_mean = float(np.nanmean(nmb)), float(np.nanmean(nmb_ref))
-            record[f"nmb_{label}"] = mean
-            record[f"incremental_nmb_{label}"] = d
-            record[f"incremental_nmb_{label}_ci_low"] = low
-            record[f"incremental_nmb_{label}_ci_high"] = high
-            record[f"p_cost_effective_{label}"] = float(p_thresholds[k, i])
-            interval = (d, low, high)
-            rows.append(_row(*base, f"nmb_{label}", COST_UNIT, mean, ref_mean, interval))
-            rows.append(_row(*base, f"incremental_nmb_{label}", COST_UNIT, d, 0.0, interval))
-            p, p_ref = float(p_thresholds[k, i]), float(p_thresholds[k, r])
-            none = (np.nan, np.nan, np.nan)
-            rows.append(_row(*base, f"p_cost_effective_{label}", PROBABILITY_UNIT, p, p_ref, none))
-        summary.append(record)
-        per_rep.append(
-            pd.DataFrame(
-                {
-                    "variant": name,
-                    "replication": replications,
-                    "cost": c[i],
-                    "qalys": q[i],
-                    "incremental_cost": c[i] - c[r],
-                    "incremental_qalys": q[i] - q[r],
-                }
-            )
-        )
-    p_grid = probability_most_cost_effective(c, q, grid)
+    )
+    maximum, step = ceac_range(*ceac_grid, [x["icer"] for x in summary])
+    grid = ceac_thresholds(maximum, step, thresholds)
+    best = frontier(c, q, grid)
     ceac = pd.DataFrame(
         {
             "threshold": np.repeat(grid, len(names)),
             "variant": np.tile(names, len(grid)),
-            "probability": p_grid.reshape(-1),
+            "probability": probability_most_cost_effective(c, q, grid).reshape(-1),
+            "optimal": (best[:, None] == np.arange(len(names))[None, :]).reshape(-1),
         }
     )
     return Economics(
         cost_effectiveness=pd.DataFrame(summary),
-        ce_replications=pd.concat(per_rep, ignore_index=True),
+        ce_replications=per_rep,
         ceac=ceac,
         rows=pd.DataFrame(rows, columns=list(COLUMNS)),
+        ceac_max=maximum,
+        ceac_step=step,
     )
+
+
+def _variant_economics(
+    c: np.ndarray,
+    q: np.ndarray,
+    i: int,
+    r: int,
+    thresholds: Sequence[float],
+    p_best: np.ndarray,
+    p_pair: np.ndarray,
+) -> tuple[dict, list[tuple]]:
+    """Variant ``i`` against reference ``r``: its cost-effectiveness record and the
+    (metric, unit, mean, reference mean, interval[, status]) of its comparison rows."""
+    dc, dc_low, dc_high, n = paired_interval(c[i], c[r])
+    dq, dq_low, dq_high, _ = paired_interval(q[i], q[r])
+    value, status = (float("nan"), REFERENCE) if i == r else icer(dc, dq)
+    cost, ref_cost = float(np.nanmean(c[i])), float(np.nanmean(c[r]))
+    gain, ref_gain = float(np.nanmean(q[i])), float(np.nanmean(q[r]))
+    record = {
+        "cost": cost,
+        "qalys": gain,
+        "incremental_cost": dc,
+        "incremental_cost_ci_low": dc_low,
+        "incremental_cost_ci_high": dc_high,
+        "relative_cost": dc / ref_cost if ref_cost else float("nan"),
+        "incremental_qalys": dq,
+        "incremental_qalys_ci_low": dq_low,
+        "incremental_qalys_ci_high": dq_high,
+        "relative_qalys": dq / ref_gain if ref_gain else float("nan"),
+        "icer": value,
+        "icer_status": status,
+        "replications": n,
+    }
+    nothing = (np.nan, np.nan)
+    rows = [
+        ("incremental_cost", COST_UNIT, cost, ref_cost, (dc, dc_low, dc_high)),
+        ("incremental_qalys", QALY_UNIT, gain, ref_gain, (dq, dq_low, dq_high)),
+        ("icer", ICER_UNIT, *nothing, (value, *nothing), status),
+    ]
+    for k, t in enumerate(thresholds):
+        label = threshold_label(t)
+        nmb, nmb_ref = net_monetary_benefit(c[i], q[i], t), net_monetary_benefit(c[r], q[r], t)
+        d, low, high, _ = paired_interval(nmb, nmb_ref)
+        mean, ref_mean = float(np.nanmean(nmb)), float(np.nanmean(nmb_ref))
+        record[f"nmb_{label}"] = mean
+        record[f"incremental_nmb_{label}"] = d
+        record[f"incremental_nmb_{label}_ci_low"] = low
+        record[f"incremental_nmb_{label}_ci_high"] = high
+        record[f"p_cost_effective_{label}"] = float(p_pair[k, i])
+        record[f"p_best_{label}"] = float(p_best[k, i])
+        none = (np.nan, np.nan, np.nan)
+        rows += [
+            (f"nmb_{label}", COST_UNIT, mean, ref_mean, (d, low, high)),
+            (f"incremental_nmb_{label}", COST_UNIT, d, 0.0, (d, low, high)),
+            (f"p_cost_effective_{label}", PROBABILITY_UNIT, float(p_pair[k, i]), np.nan, none),
+            (f"p_best_{label}", PROBABILITY_UNIT, float(p_best[k, i]), p_best[k, r], none),
+        ]
+    return record, rows
 
 
 def _row(

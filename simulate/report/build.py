@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 
 from simulate.output.store import write_text
 from simulate.report import figures as fg
-from simulate.report.dashboard import FigureRef, comparison_dashboard, run_dashboard
+from simulate.report.comparison_page import comparison_dashboard
+from simulate.report.dashboard import run_dashboard
 from simulate.report.data import (
     ComparisonData,
     RunData,
@@ -17,6 +18,7 @@ from simulate.report.data import (
     load_run,
     read_manifest,
 )
+from simulate.report.html import FigureRef
 
 REPORT = "report"
 DASHBOARD = "dashboard.html"
@@ -104,15 +106,15 @@ def build_comparison_report(comparison: ComparisonData, *, animate: bool = False
         written += build_run_report(run, animate=animate)
     folder = comparison.directory / REPORT
     refs: list[FigureRef] = []
-    written += trajectory_figures(comparison.variants, folder, refs)
     if not comparison.ce_replications.empty:
         written += _save(
             fg.ce_plane_figure(comparison),
             folder,
             "ce_plane",
             "Cost-effectiveness plane",
-            "Incremental cost against incremental QALYs of each variant vs the reference, "
-            "one point per replication; lines: willingness-to-pay thresholds.",
+            "Incremental cost against incremental QALYs of each scheme against the reference, "
+            "per period: one small point per replication, the mean as a large point with its "
+            "95% confidence ellipse. Below a threshold line a scheme is cost-effective at it.",
             refs,
         )
     if not comparison.ceac.empty:
@@ -120,11 +122,15 @@ def build_comparison_report(comparison: ComparisonData, *, animate: bool = False
             fg.ceac_figure(comparison),
             folder,
             "ceac",
-            "Acceptability curve",
-            "Share of replications in which each variant is cost-effective against the "
-            "reference, by willingness to pay per QALY.",
+            "Acceptability curves and frontier",
+            "Share of replications in which each scheme has the highest net monetary benefit "
+            "of all schemes, by willingness to pay per QALY (the curves sum to 1). The thick "
+            "grey line is the frontier: the scheme with the highest expected net benefit at "
+            "each threshold, and how likely it is to be the best. Dotted lines: the "
+            "thresholds asked for.",
             refs,
         )
+    written += trajectory_figures(comparison.variants, folder, refs)
     written.append(
         write_text(comparison.directory / DASHBOARD, comparison_dashboard(comparison, refs))
     )

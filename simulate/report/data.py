@@ -13,7 +13,7 @@ from simulate.errors import ScenarioError
 
 MANIFEST = "manifest.json"
 RUN_TABLES = ("trajectories", "summary", "physicians", "payments")
-COMPARISON_TABLES = ("comparison", "ce_replications", "ceac")
+COMPARISON_TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac")
 
 
 @dataclass
@@ -61,6 +61,8 @@ class ComparisonData:
     directory: Path
     manifest: dict[str, Any]
     comparison: pd.DataFrame
+    cost_effectiveness: pd.DataFrame
+    """One row per variant: increments, ICER, NMB, probabilities and the verdict."""
     ce_replications: pd.DataFrame
     ceac: pd.DataFrame
     variants: dict[str, RunData] = field(default_factory=dict)

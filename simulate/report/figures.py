@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from simulate.accounts.metrics import METRIC_UNITS
 from simulate.output.store import atomic_write
@@ -275,9 +276,35 @@ def funnel_figure(run: RunData, replication: int | None = 0) -> Figure:
     return fig
 
 
+THOUSANDS = StrMethodFormatter("{x:,.0f}")
+"""Axis labels of currency amounts: 1,500,000 rather than 1.5 with a 1e6 offset."""
+CHI2_2DF_95 = 5.991464547107979
+"""95% quantile of chi-squared with 2 degrees of freedom (the confidence ellipse's size)."""
+
+
+def confidence_ellipse(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float] | None:
+    """(width, height, angle in degrees) of the 95% confidence ellipse of the mean of
+    (x, y), from their sample covariance / n (normal approximation); None below 3 points
+    or when the points lie on a line."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = np.asarray(x, dtype=float)[keep], np.asarray(y, dtype=float)[keep]
+    if len(x) < 3:
+        return None
+    cov = np.cov(x, y) / len(x)
+    values, vectors = np.linalg.eigh(cov)
+    if not np.all(values > 0):
+        return None
+    width, height = 2.0 * np.sqrt(CHI2_2DF_95 * values[::-1])
+    angle = float(np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1])))
+    return float(width), float(height), angle
+
+
 def ce_plane_figure(comparison: ComparisonData) -> Figure:
-    """Incremental cost against incremental QALYs per replication, each variant vs reference."""
-    fig, (ax,) = new_figure((6.0, 4.5))
+    """Incremental cost against incremental QALYs: points per replication, each scheme's
+    mean with its 95% confidence ellipse, and the threshold lines."""
+    from matplotlib.patches import Ellipse
+
+    fig, (ax,) = new_figure((6.4, 4.6))
     ce = comparison.ce_replications
     variants = [v for v in comparison.variants if v != comparison.reference]
     if not ce.empty:
@@ -287,14 +314,32 @@ def ce_plane_figure(comparison: ComparisonData) -> Figure:
         rows = ce[ce["variant"] == variant] if not ce.empty else ce
         if rows.empty:
             continue
+        x, y = rows["incremental_qalys"].to_numpy(), rows["incremental_cost"].to_numpy()
+        ax.scatter(x, y, color=colours[variant], s=10, alpha=0.45, lw=0)
         ax.scatter(
-            rows["incremental_qalys"],
-            rows["incremental_cost"],
+            np.nanmean(x),
+            np.nanmean(y),
             color=colours[variant],
-            s=18,
-            alpha=0.8,
+            s=60,
+            edgecolor="black",
+            lw=0.6,
+            zorder=4,
             label=str(variant),
+            gid="mean",
         )
+        shape = confidence_ellipse(x, y)
+        if shape is not None:
+            ax.add_patch(
+                Ellipse(
+                    (np.nanmean(x), np.nanmean(y)),
+                    *shape[:2],
+                    angle=shape[2],
+                    fill=False,
+                    color=colours[variant],
+                    lw=1.2,
+                    gid="ellipse",
+                )
+            )
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     x_extent = 1.0
@@ -312,16 +357,21 @@ def ce_plane_figure(comparison: ComparisonData) -> Figure:
             gid="threshold",
         )
     ax.set_xlim(-x_extent, x_extent)
-    ax.set_title(f"Cost-effectiveness plane (vs {comparison.reference}, per replication)")
-    ax.set_xlabel("Incremental QALYs (QALYs)")
-    ax.set_ylabel("Incremental cost (currency)")
-    ax.legend(fontsize=7, frameon=False)
+    if not ce.empty and ce["incremental_cost"].notna().any():
+        y_extent = float(np.nanmax(np.abs(ce["incremental_cost"]))) * 1.2 or 1.0
+        ax.set_ylim(-y_extent, y_extent)
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.set_title(f"Cost-effectiveness plane against {comparison.reference}")
+    ax.set_xlabel("Incremental QALYs (QALYs per period)")
+    ax.set_ylabel("Incremental cost (currency per period)")
+    ax.legend(fontsize=7, frameon=False, loc="best")
     return fig
 
 
 def ceac_figure(comparison: ComparisonData) -> Figure:
-    """Cost-effectiveness acceptability curves: probability cost-effective by threshold."""
-    fig, (ax,) = new_figure((6.0, 4.0))
+    """Acceptability curves (probability of the highest NMB of all schemes) by threshold,
+    with the acceptability frontier (the scheme of highest expected NMB) drawn thick."""
+    fig, (ax,) = new_figure((6.4, 4.2))
     ceac = comparison.ceac
     if not ceac.empty:
         colours = colour_map([*comparison.variants, *ceac["variant"].astype(str)])
@@ -331,16 +381,31 @@ def ceac_figure(comparison: ComparisonData) -> Figure:
                 rows["threshold"],
                 rows["probability"],
                 color=colours[str(variant)],
-                marker="o" if len(rows) <= 30 else None,
-                ms=3,
+                lw=1.4,
                 label=str(variant),
                 gid="ceac",
             )
+        if "optimal" in ceac:
+            best = ceac[ceac["optimal"].astype(bool)].sort_values("threshold")
+            ax.plot(
+                best["threshold"],
+                best["probability"],
+                color=GREY,
+                lw=5,
+                alpha=0.45,
+                zorder=1,
+                label="frontier (highest expected NMB)",
+                gid="frontier",
+            )
+        ax.set_xlim(0, float(ceac["threshold"].max()))
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    for t in comparison.thresholds:
+        ax.axvline(t, color=GREY, ls=":", lw=1, gid="asked")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Cost-effectiveness acceptability curve")
+    ax.set_title("Which scheme is best, by willingness to pay")
     ax.set_xlabel("Willingness to pay (currency per QALY)")
-    ax.set_ylabel("Probability cost-effective (share of replications)")
-    ax.legend(fontsize=7, frameon=False)
+    ax.set_ylabel("Probability best of all (share of replications)")
+    ax.legend(fontsize=7, frameon=False, loc="best")
     return fig
 
 
