@@ -53,14 +53,23 @@ def icer_cell(record: Mapping) -> str:
         text = f"{number(value)} saved per QALY lost"
     else:
         text = STATUS_WORDS.get(status, status.replace("_", " "))
-    return f'<td data-value="{data_value(value)}">{escape(text)}</td>'
+    return f'<td class="icer" data-value="{data_value(value)}">{escape(text)}</td>'
 
 
-def probability_cell(value: float) -> str:
-    """A probability as a percentage cell (blank when missing, as for the reference)."""
-    if not math.isfinite(value):
-        return "<td></td>"
-    return f'<td data-value="{data_value(value)}">{100 * value:.0f}%</td>'
+def probabilities(record: Mapping, key: str) -> str:
+    """``P(cost-effective) 93%`` and ``P(best) 60%`` at one threshold, one per line."""
+    parts = []
+    for label, column in (("P(cost-effective)", "p_cost_effective"), ("P(best)", "p_best")):
+        value = record.get(f"{column}_{key}", float("nan"))
+        if isinstance(value, float | int) and math.isfinite(value):
+            parts.append(f"{label} {100 * value:.0f}%")
+    return "".join(f'<span class="p">{part}</span>' for part in parts)
+
+
+def threshold_cell(record: Mapping, key: str, reference: bool) -> str:
+    """Incremental NMB with its CI, and the probabilities, at one threshold."""
+    cell = "<td>" if reference else interval_cell(record, f"incremental_nmb_{key}")[:-5]
+    return cell + probabilities(record, key) + "</td>"
 
 
 def decision_table(comparison: ComparisonData) -> str:
@@ -70,8 +79,7 @@ def decision_table(comparison: ComparisonData) -> str:
         return '<p class="note">No decision table: cost_effectiveness.csv is missing.</p>'
     thresholds = comparison.thresholds
     head = ["Scheme", "Verdict", "Δ cost / period", "Δ QALYs / period", "ICER"]
-    for t in thresholds:
-        head += [f"Δ NMB at {t:,.0f}", f"P(cost-effective) at {t:,.0f}", f"P(best) at {t:,.0f}"]
+    head += [f"Δ NMB at {t:,.0f} per QALY" for t in thresholds]
     cells = "".join(
         f'<th scope="col"{" class=text" if k < 2 else ""}><button type="button">'
         f"{escape(h)}</button></th>"
@@ -95,13 +103,7 @@ def decision_table(comparison: ComparisonData) -> str:
                 interval_cell(record, "incremental_qalys", "relative_qalys"),
                 icer_cell(record),
             ]
-        for t in thresholds:
-            key = threshold_label(t)
-            row.append(
-                "<td></td>" if reference else interval_cell(record, f"incremental_nmb_{key}")
-            )
-            row.append(probability_cell(record.get(f"p_cost_effective_{key}", float("nan"))))
-            row.append(probability_cell(record.get(f"p_best_{key}", float("nan"))))
+        row += [threshold_cell(record, threshold_label(t), reference) for t in thresholds]
         rows.append(f"<tr{' class=reference' if reference else ''}>{''.join(row)}</tr>")
     return (
         '<div class="table-wrap"><table id="decision" class="sortable decision">'
