@@ -28,6 +28,7 @@ COMPARISON_COLUMNS += ["difference", "ci_low", "ci_high", "replications"]
 CE_COLUMNS = ["variant", "replication", "cost", "qalys", "incremental_cost", "incremental_qalys"]
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 RUN_FIGURES = [f"trajectory_{m}" for m in fg.KEY_METRICS] + [
+    "value_quadrant",
     "style_distribution",
     "income_components",
     "funnel_readmissions",
@@ -115,24 +116,31 @@ def test_trajectory_figure_has_labels_band_and_policy_markers(run_data):
     (ax,) = fig.axes
     assert ax.get_title().startswith("Value (QALYs per 1,000 currency)")
     assert "95% CI" in ax.get_title()
-    assert ax.get_xlabel().startswith("Period")
+    assert ax.get_xlabel() == "Month (from 1)"  # months counted from 1, as on the page
     assert ax.get_ylabel() == "value (QALYs per 1,000 currency)"
     variants = [line for line in ax.lines if line.get_gid() == "variant"]
     assert len(variants) == 1
-    assert len(variants[0].get_xdata()) == 16
+    assert list(variants[0].get_xdata()) == list(range(1, 17))
     starts = [line for line in ax.lines if line.get_gid() == "policy-start"]
-    assert [line.get_xdata()[0] for line in starts] == [12]  # tournament, penalty, peers: 12
+    # tournament, penalty, peers: start_period 12 (0-based) is month 13
+    assert [line.get_xdata()[0] for line in starts] == [13]
+    phases = [p for p in ax.patches + ax.collections if p.get_gid() == "policy-phase"]
+    assert phases  # the months in force are shaded
     assert not [line for line in ax.lines if line.get_gid() == "policy-end"]
     assert len(ax.collections) >= 1  # the CI band (two replications)
 
 
-def test_trajectory_band_is_the_t_interval_of_the_replications(run_data):
-    _x, mean, low, high = fg.metric_band(run_data.trajectories, "cost_per_episode")
+def test_trajectory_band_is_the_bootstrap_interval_of_the_replications(run_data):
+    x, mean, low, high = fg.metric_band(run_data.trajectories, "cost_per_episode")
     org = run_data.trajectories[run_data.trajectories["unit"] == "organisation"]
     values = org[org["period"] == 5]["cost_per_episode"].to_numpy()
-    assert mean[5] == pytest.approx(values.mean())
-    half = 12.706204736174694 * values.std(ddof=1) / math.sqrt(2)  # t(0.975, 1)
-    assert (low[5], high[5]) == pytest.approx((values.mean() - half, values.mean() + half))
+    assert x[5] == 6 and mean[5] == pytest.approx(values.mean())
+    # two replications: resampled means are a, (a+b)/2 or b, so the 95% percentile
+    # interval is the data's range (a t interval would reach far below zero)
+    assert (low[5], high[5]) == pytest.approx((values.min(), values.max()))
+    for metric in ("readmission_rate", "mean_wait_days"):
+        _x, _m, low, _h = fg.metric_band(run_data.trajectories, metric)
+        assert np.nanmin(low) >= 0
 
 
 def test_policy_end_is_marked(run_data):
@@ -143,7 +151,7 @@ def test_policy_end_is_marked(run_data):
     run.manifest = {**run.manifest, "scenario": scenario}
     (ax,) = fg.trajectory_figure({"x": run}, "qalys").axes
     marks = {line.get_gid(): line.get_xdata()[0] for line in ax.lines if line.get_gid()}
-    assert marks["policy-start"] == 4 and marks["policy-end"] == 9
+    assert marks["policy-start"] == 5 and marks["policy-end"] == 10  # months from 1
 
 
 def test_style_fan_chart(run_data):
@@ -156,7 +164,7 @@ def test_style_fan_chart(run_data):
     for ax in fig.axes:
         medians = [line for line in ax.lines if line.get_gid() == "median"]
         assert len(medians) == 1 and len(medians[0].get_xdata()) == 16
-        assert ax.get_xlabel().startswith("Period")
+        assert ax.get_xlabel().startswith("Month")
         assert ax.get_ylabel()
 
 
@@ -201,17 +209,40 @@ def test_funnel_points_and_figure(run_data):
     assert row["rate"] == pytest.approx(readmissions / episodes)
     assert len(points) == len(run_data.physician_names)
     fig = fg.funnel_figure(run_data)
-    (ax,) = fig.axes
-    assert "Readmission rate against volume" in ax.get_title()
-    assert ax.get_xlabel().startswith("Index episodes")
-    assert ax.get_ylabel().startswith("Readmission rate")
-    assert len([line for line in ax.lines if line.get_gid() == "limit"]) == 4
-    (centre,) = [line for line in ax.lines if line.get_gid() == "centre"]
-    p0 = points["readmissions"].sum() / points["episodes"].sum()
-    assert centre.get_ydata()[0] == pytest.approx(p0)
-    upper = next(line for line in ax.lines if line.get_gid() == "limit")
-    n, y = upper.get_xdata(), upper.get_ydata()
-    assert y[0] == pytest.approx(p0 + Z95 * math.sqrt(p0 * (1 - p0) / n[0]))
+    teams = list(dict.fromkeys(points["team"]))
+    assert [ax.get_title() for ax in fig.axes] == teams  # one funnel per peer group
+    assert "within each team" in fig.get_suptitle()
+    assert fig.axes[0].get_ylabel().startswith("Readmission rate")
+    for ax, team in zip(fig.axes, teams, strict=True):
+        assert ax.get_xlabel().startswith("Index episodes")
+        assert len([line for line in ax.lines if line.get_gid() == "limit"]) == 4
+        (centre,) = [line for line in ax.lines if line.get_gid() == "centre"]
+        group = points[points["team"] == team]
+        p0 = group["readmissions"].sum() / group["episodes"].sum()  # the team's own rate
+        assert centre.get_ydata()[0] == pytest.approx(p0)
+        upper = next(line for line in ax.lines if line.get_gid() == "limit")
+        n, y = upper.get_xdata(), upper.get_ydata()
+        assert y[0] == pytest.approx(p0 + Z95 * math.sqrt(p0 * (1 - p0) / n[0]))
+
+
+def test_value_quadrant_arrows_go_from_before_to_with_the_policy(run_data):
+    from simulate.report.scorecard import trend_windows
+
+    points = fg.quadrant_points(run_data).set_index("unit")
+    trend = trend_windows(run_data)
+    traj = run_data.trajectories
+    rows = traj[(traj["unit"] == "medicine.01") & traj["period"].isin(trend.before)]
+    assert points.loc["medicine.01", "cost_before"] == pytest.approx(
+        rows["cost"].sum() / rows["episodes"].sum()
+    )
+    fig = fg.value_quadrant_figure(run_data)
+    arrows = [a for ax in fig.axes for a in ax.texts if a.get_gid() == "move"]
+    assert len(arrows) == len(run_data.physician_names)
+    first = arrows[0]
+    unit = run_data.physician_names[0]
+    assert first.xy == pytest.approx(
+        (points.loc[unit, "cost_after"], points.loc[unit, "qalys_after"])
+    )
 
 
 def test_dashboard_is_self_contained_and_lists_every_physician(run_dir, run_data):

@@ -42,8 +42,9 @@ def trajectory_figures(runs: dict[str, RunData], folder: Path, refs: list) -> li
             continue
         title = fg.TITLES[metric]
         caption = (
-            f"{title} per period, organisation: mean across replications with 95% CI band. "
-            "Grey: warm-up; vertical lines: policy start (solid) and end (dashed)."
+            f"{title} by month, organisation: mean across replications with its 95% "
+            "bootstrap CI band. Grey: warm-up; tinted: policy in force, from its start "
+            "(solid line) to its end (dashed)."
         )
         written += _save(
             fg.trajectory_figure(runs, metric), folder, f"trajectory_{metric}", title, caption, refs
@@ -55,6 +56,17 @@ def run_figures(run: RunData, folder: Path) -> tuple[list[Path], list[FigureRef]
     """Every figure of one run; returns the files and the figures to inline."""
     refs: list[FigureRef] = []
     written = trajectory_figures({run.name: run}, folder, refs)
+    written += _save(
+        fg.value_quadrant_figure(run),
+        folder,
+        "value_quadrant",
+        "Physicians' value",
+        "Each physician's cost per episode against QALYs gained per episode, coloured by "
+        "team, with an arrow from before the policy to with it (all replications pooled; "
+        "the phases are those of the headline). Down-right is worse value, up-left better. "
+        "Dotted lines: the physicians' medians.",
+        refs,
+    )
     written += _save(
         fg.style_fan_figure(run),
         folder,
@@ -78,9 +90,10 @@ def run_figures(run: RunData, folder: Path) -> tuple[list[Path], list[FigureRef]
         folder,
         "funnel_readmissions",
         "Funnel plot",
-        "Readmission rate against index episodes after warm-up, replication 0, with 95% "
-        "and 99.8% binomial control limits (normal approximation) around the organisation "
-        "rate. Points outside the funnel vary more than chance alone explains.",
+        "Each physician's readmission rate against index episodes after warm-up (replication "
+        "1), one panel per team, with 95% and 99.8% binomial control limits (normal "
+        "approximation) around the team's own rate: teams differ in case mix, so a point "
+        "outside its team's funnel differs from its peers by more than chance explains.",
         refs,
     )
     # Figures with many points first in the dashboard order: headline trajectories lead.

@@ -18,7 +18,7 @@ import pandas as pd
 from simulate.compare.economics import threshold_label
 from simulate.formatting import number, percent, signed
 from simulate.report.data import ComparisonData
-from simulate.report.html import FigureRef, data_value, figures_section, page
+from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
 from simulate.units import period_span
 
 STATUS_WORDS = {
@@ -139,15 +139,6 @@ def decision_section(comparison: ComparisonData) -> str:
         + decision_table(comparison)
         + f'<p class="note">{escape(note)}</p></section>'
     )
-
-
-def warnings_block(manifest: Mapping) -> str:
-    """The run's warnings (overloaded teams, patients still queued), at the top."""
-    warnings = [str(w) for w in manifest.get("warnings") or []]
-    if not warnings:
-        return ""
-    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
-    return f'<div class="warning" role="alert"><strong>Warning</strong><ul>{items}</ul></div>'
 
 
 def full_table(table: pd.DataFrame) -> str:

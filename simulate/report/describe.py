@@ -69,6 +69,14 @@ def first_policy_start(scenario: dict[str, Any]) -> int | None:
     return min(starts) if starts else None
 
 
+def last_policy_end(scenario: dict[str, Any]) -> int | None:
+    """The last period any policy is in force, when every policy ends (None: one runs on)."""
+    windows = policy_windows(scenario)
+    if not windows or any(w.end is None for w in windows):
+        return None
+    return max(int(w.end) for w in windows)
+
+
 def money(x: Any) -> str:
     """A currency amount in words-friendly form: 4,000."""
     try:

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from simulate.accounts.metrics import METRIC_UNITS
 from simulate.output.store import atomic_write
-from simulate.output.tables import t_interval
 from simulate.report.data import ComparisonData, RunData
 from simulate.report.describe import policy_windows
 from simulate.report.palette import (
@@ -33,10 +32,12 @@ from simulate.report.stats import (
     BASE_COMPONENTS,
     Z95,
     Z998,
+    bootstrap_interval,
     funnel_limits,
     funnel_points,
     income_components,
 )
+from simulate.units import period_unit
 
 KEY_METRICS = (
     "cost_per_episode",
@@ -93,9 +94,12 @@ COMPONENT_LABELS = {
 
 
 def period_label(run: RunData) -> str:
-    """x-axis label for periods."""
+    """x-axis label: the period unit counted from 1 (``Month``), as everywhere on the page."""
     days = float(run.scenario.get("period_days", 30.4375))
-    return f"Period (0-based; 1 period = {days:.3g} days)"
+    unit = period_unit(days)
+    if unit == "period":
+        return f"Period (from 1; 1 period = {days:.3g} days)"
+    return f"{unit.capitalize()} (from 1)"
 
 
 def new_figure(size: tuple[float, float] = FIGSIZE, ncols: int = 1) -> tuple[Figure, list]:
@@ -110,22 +114,28 @@ def new_figure(size: tuple[float, float] = FIGSIZE, ncols: int = 1) -> tuple[Fig
 
 
 def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
-    """Warm-up shaded grey; each policy start (solid) and end (dashed) a vertical line.
+    """Warm-up shaded grey, each policy's time in force shaded light, its start (solid)
+    and end (dashed) as vertical lines, on an axis of periods counted from 1.
 
     Lines are at the first and last period in force; they carry gid ``policy-start`` and
     ``policy-end`` so tests can find them.
     """
     first = next(iter(runs.values()))
     if first.warmup > 0:
-        ax.axvspan(-0.5, first.warmup - 0.5, color=GREY, alpha=0.15, lw=0, label="warm-up")
+        ax.axvspan(0.5, first.warmup + 0.5, color=GREY, alpha=0.15, lw=0, label="warm-up")
     starts: dict[int, list[str]] = {}
     ends: dict[int, list[str]] = {}
+    spans: set[tuple[int, int]] = set()
     for run in runs.values():
         for window in policy_windows(run.scenario):
+            last = run.horizon - 1 if window.end is None else min(int(window.end), run.horizon - 1)
+            spans.add((window.start, last))
             if window.start > 0:
-                starts.setdefault(window.start, []).append(window.label)
+                starts.setdefault(window.start + 1, []).append(window.label)
             if window.end is not None and window.end < run.horizon - 1:
-                ends.setdefault(int(window.end), []).append(window.label)
+                ends.setdefault(int(window.end) + 1, []).append(window.label)
+    for start, last in spans:
+        ax.axvspan(start + 0.5, last + 1.5, color=POLICY, alpha=0.06, lw=0, gid="policy-phase")
     for x, labels in starts.items():
         ax.axvline(x, color=POLICY, lw=1.2, gid="policy-start")
         ax.annotate(
@@ -156,13 +166,14 @@ def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
 
 
 def metric_band(trajectories: pd.DataFrame, metric: str, level: str = "organisation"):
-    """Per period: mean across replications and t-based 95% CI (NaN with one replication)."""
+    """Per period (counted from 1): mean across replications and its 95% percentile-bootstrap
+    CI, which stays within the data (no negative waits or rates); NaN with one replication."""
     rows = trajectories[trajectories["level"] == level]
     if level == "organisation":
         rows = rows[rows["unit"] == "organisation"]
     wide = rows.pivot_table(index="replication", columns="period", values=metric, dropna=False)
-    mean, _sd, low, high, _n = t_interval(wide.to_numpy(dtype=float))
-    return wide.columns.to_numpy(), mean, low, high
+    mean, low, high = bootstrap_interval(wide.to_numpy(dtype=float))
+    return wide.columns.to_numpy() + 1, mean, low, high
 
 
 def trajectory_figure(runs: Mapping[str, RunData], metric: str) -> Figure:
@@ -178,10 +189,20 @@ def trajectory_figure(runs: Mapping[str, RunData], metric: str) -> Figure:
             ax.fill_between(x, low, high, color=colour(k), alpha=0.2, lw=0)
     mark_policies(ax, runs)
     reps = first.trajectories["replication"].nunique()
-    ax.set_title(f"{TITLES.get(metric, metric)}: organisation, mean and 95% CI ({reps} reps)")
+    ax.set_title(f"{TITLES.get(metric, metric)}: organisation, mean and 95% CI")
+    ax.text(
+        1.0,
+        1.0,
+        f"{reps} replications",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color=GREY,
+    )
     ax.set_xlabel(period_label(first))
     ax.set_ylabel(f"{metric} ({AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, ''))})", fontsize=8)
-    ax.legend(fontsize=7, loc="best", frameon=False)
+    ax.legend(fontsize=7, loc="best", frameon=False, title=f"{reps} replications", title_fontsize=7)
     return fig
 
 
@@ -197,8 +218,9 @@ def style_fan_figure(run: RunData) -> Figure:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             q = rows.groupby("period")[metric].quantile([0.1, 0.5, 0.9]).unstack()
-        ax.fill_between(q.index, q[0.1], q[0.9], color=colour(k), alpha=0.25, lw=0, label="10-90%")
-        ax.plot(q.index, q[0.5], color=colour(k), lw=1.8, label="median", gid="median")
+        x = q.index + 1
+        ax.fill_between(x, q[0.1], q[0.9], color=colour(k), alpha=0.25, lw=0, label="10-90%")
+        ax.plot(x, q[0.5], color=colour(k), lw=1.8, label="median", gid="median")
         mark_policies(ax, {run.name: run})
         ax.set_title(f"{TITLES[metric]} across physicians", fontsize=10)
         ax.set_xlabel(period_label(run), fontsize=8)
@@ -243,36 +265,105 @@ def income_figure(run: RunData) -> Figure:
 
 
 def funnel_figure(run: RunData, replication: int | None = 0) -> Figure:
-    """Funnel plot: physicians' readmission rate against index episodes (post-warm-up).
+    """Funnel plots per team: physicians' readmission rate against index episodes, with
+    control limits around their own team's rate (95% and 99.8%), so a point outside means
+    performance within the peer group, not the team's case mix.
 
-    Control limits around the organisation rate at 95% and 99.8% (see
-    :func:`simulate.report.stats.funnel_limits`). ``replication`` None pools all.
+    See :func:`simulate.report.stats.funnel_limits`. ``replication`` None pools all.
     """
     points = funnel_points(run, replication)
-    fig, (ax,) = new_figure((7.0, 4.0))
-    episodes, rates = points["episodes"].to_numpy(), points["rate"].to_numpy()
-    total = points["episodes"].sum()
-    p0 = points["readmissions"].sum() / total if total > 0 else np.nan
-    n_max = max(float(episodes.max()) if len(episodes) else 1.0, 1.0) * 1.1
-    n = np.linspace(max(1.0, 0.5 * (episodes.min() if len(episodes) else 1.0)), n_max, 200)
-    for z, style, label in ((Z95, "--", "95% limits"), (Z998, ":", "99.8% limits")):
-        low, high = funnel_limits(p0, n, z)
-        ax.plot(n, high, color="black", ls=style, lw=1, label=label, gid="limit")
-        ax.plot(n, low, color="black", ls=style, lw=1, gid="limit")
-    ax.axhline(p0, color=GREY, lw=1, label=f"organisation {p0:.3f}", gid="centre")
+    teams = list(dict.fromkeys(points["team"])) or [""]
+    fig, axes = new_figure((max(4.2 * len(teams), 6.0), 3.8), ncols=len(teams))
     colours = colour_map(points["team"])
-    for team, group in points.groupby("team", sort=False):
+    top = float(np.nanmax(points["rate"])) if points["rate"].notna().any() else 0.1
+    for ax, team in zip(axes, teams, strict=True):
+        group = points[points["team"] == team]
+        episodes = group["episodes"].to_numpy()
+        total = group["episodes"].sum()
+        p0 = group["readmissions"].sum() / total if total > 0 else np.nan
+        n_max = max(float(episodes.max()) if len(episodes) else 1.0, 1.0) * 1.1
+        n = np.linspace(max(1.0, 0.5 * (episodes.min() if len(episodes) else 1.0)), n_max, 200)
+        for z, style, label in ((Z95, "--", "95% limits"), (Z998, ":", "99.8% limits")):
+            low, high = funnel_limits(p0, n, z)
+            ax.plot(n, high, color="black", ls=style, lw=1, label=label, gid="limit")
+            ax.plot(n, low, color="black", ls=style, lw=1, gid="limit")
+        ax.axhline(p0, color=GREY, lw=1, label=f"team rate {p0:.1%}", gid="centre")
+        ax.scatter(group["episodes"], group["rate"], color=colours[team], zorder=3, s=24)
+        ax.set_title(str(team), fontsize=10)
+        ax.set_xlabel("Index episodes after warm-up", fontsize=8)
+        ax.set_ylim(0, max(top, p0 if np.isfinite(p0) else 0) * 1.5 + 0.01)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.legend(fontsize=6, frameon=False, loc="upper right", ncols=3)
+    axes[0].set_ylabel("Readmission rate (% of index episodes)", fontsize=8)
+    which = "all replications pooled" if replication is None else f"replication {replication + 1}"
+    fig.suptitle(f"Readmissions against volume, within each team ({which})", fontsize=11)
+    return fig
+
+
+def quadrant_points(run: RunData) -> pd.DataFrame:
+    """Per physician, before and with the policy (trend windows, all replications pooled):
+    cost per episode (currency) and QALYs per episode, with the team."""
+    from simulate.report.scorecard import trend_windows
+
+    trend = trend_windows(run)
+    rows = run.trajectories[run.trajectories["level"] == "physician"]
+    out = []
+    for unit, group in rows.groupby("unit", sort=False):
+        record = {"unit": unit, "team": group["team"].iloc[0]}
+        for phase, periods in (("before", trend.before), ("after", trend.after)):
+            chosen = group[group["period"].isin(periods)]
+            episodes = chosen["episodes"].sum()
+            record[f"cost_{phase}"] = chosen["cost"].sum() / episodes if episodes else np.nan
+            record[f"qalys_{phase}"] = chosen["qalys"].sum() / episodes if episodes else np.nan
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def value_quadrant_figure(run: RunData) -> Figure:
+    """Cost per episode against QALYs per episode per physician, one panel per team (its
+    case mix sets its own scale), with an arrow from before the policy to with it; dotted
+    lines at the team's medians."""
+    points = quadrant_points(run)
+    teams = list(dict.fromkeys(points["team"])) or [""]
+    fig, axes = new_figure((max(4.2 * len(teams), 6.0), 3.9), ncols=len(teams))
+    colours = colour_map(points["team"])
+    for ax, team in zip(axes, teams, strict=True):
+        group = points[points["team"] == team]
         ax.scatter(
-            group["episodes"], group["rate"], color=colours[team], label=str(team), zorder=3, s=24
+            group["cost_after"],
+            group["qalys_after"],
+            color=colours[team],
+            s=30,
+            zorder=3,
+            label="with the policy",
+            gid="physician",
         )
-    which = "all replications pooled" if replication is None else f"replication {replication}"
-    ax.set_title(f"Readmission rate against volume ({which}, after warm-up)")
-    ax.set_xlabel("Index episodes (count, post-warm-up window)")
-    ax.set_ylabel("Readmission rate (share of index episodes)")
-    ax.set_ylim(bottom=0)
-    if len(rates):
-        ax.set_ylim(top=max(np.nanmax(rates), p0 if np.isfinite(p0) else 0) * 1.5 + 0.01)
-    ax.legend(fontsize=7, frameon=False)
+        ax.scatter(
+            group["cost_before"],
+            group["qalys_before"],
+            color=colours[team],
+            s=12,
+            alpha=0.35,
+            zorder=2,
+            label="before",
+        )
+        for record in group.to_dict("records"):
+            ax.annotate(
+                "",
+                (record["cost_after"], record["qalys_after"]),
+                xytext=(record["cost_before"], record["qalys_before"]),
+                arrowprops={"arrowstyle": "->", "color": colours[team], "lw": 0.9},
+                gid="move",
+            )
+        ax.axvline(group["cost_after"].median(), color=GREY, ls=":", lw=1)
+        ax.axhline(group["qalys_after"].median(), color=GREY, ls=":", lw=1)
+        ax.xaxis.set_major_formatter(THOUSANDS)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        ax.set_title(str(team), fontsize=10)
+        ax.set_xlabel("Cost per episode (left is cheaper)", fontsize=8)
+        ax.legend(fontsize=6, frameon=False, loc="best")
+    axes[0].set_ylabel("QALYs gained per episode (up is better)", fontsize=8)
+    fig.suptitle("Physicians' value: cost and outcome per episode, within each team", fontsize=11)
     return fig
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -47,6 +47,15 @@ def figures_section(figures: Sequence[FigureRef], heading: str = "Figures") -> s
         f'<section id="figures"><h2>{escape(heading)}</h2>'
         f'<div class="figures">{"".join(items)}</div></section>'
     )
+
+
+def warnings_block(manifest: Mapping) -> str:
+    """The run's warnings (overloaded teams, patients still queued), at the top."""
+    warnings = [str(w) for w in manifest.get("warnings") or []]
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return f'<div class="warning" role="alert"><strong>Warning</strong><ul>{items}</ul></div>'
 
 
 def page(title: str, subtitle: str, body: str) -> str:

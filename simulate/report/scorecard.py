@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from simulate.accounts.catalogue import higher_is_better
+from simulate.output.tables import t_interval
 from simulate.report.data import RunData
-from simulate.report.describe import first_policy_start
-from simulate.report.stats import income_components
+from simulate.report.describe import first_policy_start, last_policy_end
+from simulate.report.stats import bootstrap_interval, income_components
+from simulate.units import period_span
 
 TABLE_METRICS = (
     "episodes",
@@ -49,16 +51,23 @@ WEIGHTED = (
 
 @dataclass(frozen=True)
 class Trend:
-    """How the trend arrows compare: ``after`` periods against ``before`` periods."""
+    """The policy phases the headline compares (0-based period ranges): ``during``
+    against ``before``, and ``after`` the policy ended (empty when it does not end)."""
 
     description: str
     before: range
     after: range
+    ended: range = range(0)
+
+    @property
+    def during(self) -> range:
+        """The periods the policy is in force (the compared ``after`` periods)."""
+        return self.after
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure with its CI and trend."""
+    """One headline figure: window mean with its bootstrap CI, and the policy phases."""
 
     metric: str
     mean: float
@@ -66,6 +75,11 @@ class Headline:
     ci_high: float
     before: float
     after: float
+    change_low: float = float("nan")
+    change_high: float = float("nan")
+    """95% paired-t interval of (during − before) across replications."""
+    ended: float = float("nan")
+    """The figure after the policy ended (NaN when it does not end)."""
 
     @property
     def change(self) -> float:
@@ -73,26 +87,38 @@ class Headline:
         return self.after - self.before
 
     @property
+    def clear(self) -> bool:
+        """Whether the change is distinguishable from zero (its 95% CI excludes 0)."""
+        return bool(np.isfinite(self.change_low) and (self.change_low > 0 or self.change_high < 0))
+
+    @property
     def better(self) -> bool | None:
-        """Whether the change is an improvement (None: no change or undefined)."""
-        if not np.isfinite(self.change) or self.change == 0:
+        """Whether a clear change is an improvement (None: no clear change)."""
+        if not self.clear:
             return None
         return (self.change > 0) == higher_is_better(self.metric)
 
 
 def trend_windows(run: RunData) -> Trend:
-    """After policy vs before (a policy starting after warm-up), else last quarter vs previous."""
+    """During the policy vs before it (a policy starting after warm-up), and after it ends;
+    else the last quarter against the one before."""
     start, warm, horizon = first_policy_start(run.scenario), run.warmup, run.horizon
+    unit_days = float(run.scenario.get("period_days", 30.4375))
     if start is not None and warm < start < horizon:
-        return Trend(
-            f"after the policy starts (periods {start}-{horizon - 1}) against before it "
-            f"(periods {warm}-{start - 1}, after warm-up)",
-            range(warm, start),
-            range(start, horizon),
+        end = last_policy_end(run.scenario)
+        stop = end + 1 if end is not None and start <= end < horizon - 1 else horizon
+        ended = range(stop, horizon)
+        text = (
+            f"{period_span(unit_days, start, stop - 1)} (policy in force) against "
+            f"{period_span(unit_days, warm, start - 1)} (before it, after warm-up)"
         )
+        if ended:
+            text += f"; after it ended: {period_span(unit_days, stop, horizon - 1)}"
+        return Trend(text, range(warm, start), range(start, stop), ended)
     q = min(3, max(horizon // 2, 1))
     return Trend(
-        f"the last {q} period(s) (periods {horizon - q}-{horizon - 1}) against the {q} before",
+        f"{period_span(unit_days, horizon - q, horizon - 1)} against "
+        f"{period_span(unit_days, max(horizon - 2 * q, 0), horizon - q - 1)}",
         range(max(horizon - 2 * q, 0), horizon - q),
         range(horizon - q, horizon),
     )
@@ -121,43 +147,74 @@ def pooled(rows: pd.DataFrame, metric: str) -> float:
     return float(rows[metric].mean())
 
 
+def per_replication(rows: pd.DataFrame, metric: str, periods: range) -> np.ndarray:
+    """``metric`` pooled over ``periods`` within each replication, in replication order."""
+    chosen = rows[rows["period"].isin(periods)]
+    return np.array(
+        [pooled(group, metric) for _, group in chosen.groupby("replication", sort=True)],
+        dtype=float,
+    )
+
+
 def headlines(run: RunData) -> tuple[Trend, list[Headline]]:
-    """Organisation headline figures (post-warm-up, mean and CI) with their trends."""
+    """Organisation headline figures (post-warm-up mean, bootstrap CI) and their phases."""
     trend = trend_windows(run)
     summary = run.summary[run.summary["level"] == "organisation"].set_index("metric")
     org = run.trajectories[run.trajectories["level"] == "organisation"]
+    window = range(run.warmup, run.horizon)
     out = []
     for metric in HEADLINE_METRICS:
         if metric not in summary.index:
             continue
-        row = summary.loc[metric]
+        _, low, high = bootstrap_interval(per_replication(org, metric, window))
+        change = per_replication(org, metric, trend.after) - per_replication(
+            org, metric, trend.before
+        )
+        _, _, change_low, change_high, _ = t_interval(change)
         out.append(
             Headline(
                 metric,
-                float(row["mean"]),
-                float(row["ci_low"]),
-                float(row["ci_high"]),
+                float(summary.loc[metric, "mean"]),
+                float(low),
+                float(high),
                 pooled(org[org["period"].isin(trend.before)], metric),
                 pooled(org[org["period"].isin(trend.after)], metric),
+                float(change_low),
+                float(change_high),
+                pooled(org[org["period"].isin(trend.ended)], metric),
             )
         )
     return trend, out
 
 
-def _last_change(run: RunData, level: str) -> pd.Series:
-    """Per unit: value in the last period minus the period before (pooled over replications)."""
+def value_changes(run: RunData, level: str) -> pd.DataFrame:
+    """Per unit: value with the policy minus before it (trend windows), with the 95%
+    paired-t interval across replications (``value_change``, ``_low``, ``_high``)."""
+    trend = trend_windows(run)
     rows = run.trajectories[run.trajectories["level"] == level]
-    last = run.horizon - 1
     result = {}
     for unit, group in rows.groupby("unit", sort=False):
-        now = pooled(group[group["period"] == last], "value")
-        before = pooled(group[group["period"] == last - 1], "value")
-        result[unit] = now - before
-    return pd.Series(result, dtype=float)
+        change = per_replication(group, "value", trend.after) - per_replication(
+            group, "value", trend.before
+        )
+        mean, _, low, high, _ = t_interval(change)
+        result[unit] = (float(mean), float(low), float(high))
+    columns = ["value_change", "value_change_low", "value_change_high"]
+    return pd.DataFrame.from_dict(result, orient="index", columns=columns)
+
+
+def value_by_period(run: RunData, level: str) -> dict[str, list[float]]:
+    """Per unit: value in each period, pooled across replications (for sparklines)."""
+    rows = run.trajectories[run.trajectories["level"] == level]
+    return {
+        str(unit): [pooled(g, "value") for _, g in group.groupby("period", sort=True)]
+        for unit, group in rows.groupby("unit", sort=False)
+    }
 
 
 def unit_table(run: RunData, level: str) -> pd.DataFrame:
-    """One row per team or physician: window metrics, rank by value, change, bonuses, penalties.
+    """One row per team or physician: window metrics, rank by value, value change with the
+    policy (and its CI), bonuses, penalties.
 
     Physicians are ranked by value within their team, teams within the organisation
     (1 = best).
@@ -173,7 +230,9 @@ def unit_table(run: RunData, level: str) -> pd.DataFrame:
         table[metric] = wide.get(metric, np.nan)
     group = table["team"] if level == "physician" else pd.Series("", index=table.index)
     table["rank"] = table.groupby(group)["value"].rank(ascending=False, method="min")
-    table["value_change"] = _last_change(run, level).reindex(table.index)
+    changes = value_changes(run, level).reindex(table.index)
+    for column in changes:
+        table[column] = changes[column]
     money = income_components(run)
     if level == "team":
         physician_team = run.physicians.groupby("physician")["team"].first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,33 @@ Z95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
 Z998 = 3.090232306167813
 """Two-sided 99.8% normal quantile (the usual 'three sigma' funnel limit)."""
+
+
+BOOTSTRAP_RESAMPLES = 2000
+"""Resamples of the percentile bootstrap (Efron & Tibshirani 1993: 1,000-2,000 for 95%)."""
+
+
+def bootstrap_interval(values, confidence: float = 0.95, seed: int = 0):
+    """(mean, low, high) along axis 0: the mean and its percentile-bootstrap interval.
+
+    Resamples replications (rows) with replacement, ignoring NaN; the interval lies within
+    the range of the data, so rates and waits never get a negative bound (a t interval
+    can). Deterministic (fixed ``seed``). Fewer than 2 values give a NaN interval.
+    """
+    values = np.asarray(values, dtype=float)
+    flat = values.reshape(values.shape[0], -1)
+    n = np.sum(~np.isnan(flat), axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(flat, axis=0)
+        rng = np.random.default_rng(seed)
+        picks = rng.integers(0, flat.shape[0], size=(BOOTSTRAP_RESAMPLES, flat.shape[0]))
+        means = np.nanmean(flat[picks], axis=1)
+        tail = 50.0 * (1.0 - confidence)
+        low, high = np.nanpercentile(means, [tail, 100.0 - tail], axis=0)
+    low, high = np.where(n > 1, low, np.nan), np.where(n > 1, high, np.nan)
+    shape = values.shape[1:]
+    return mean.reshape(shape), low.reshape(shape), high.reshape(shape)
 
 
 def funnel_limits(p0: float, n, z: float) -> tuple[np.ndarray, np.ndarray]:
