@@ -6,6 +6,7 @@ they can be inspected in tests and saved by :func:`save_figure`.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter, StrMethodFormatter
 
 from simulate.accounts.metrics import METRIC_UNITS
 from simulate.output.store import atomic_write
@@ -115,7 +116,8 @@ def new_figure(size: tuple[float, float] = FIGSIZE, ncols: int = 1) -> tuple[Fig
 
 def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
     """Warm-up shaded grey, each policy's time in force shaded light, its start (solid)
-    and end (dashed) as vertical lines, on an axis of periods counted from 1.
+    and end (dashed) as vertical lines named in the legend, on an axis of periods counted
+    from 1.
 
     Lines are at the first and last period in force; they carry gid ``policy-start`` and
     ``policy-end`` so tests can find them.
@@ -137,32 +139,11 @@ def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
     for start, last in spans:
         ax.axvspan(start + 0.5, last + 1.5, color=POLICY, alpha=0.06, lw=0, gid="policy-phase")
     for x, labels in starts.items():
-        ax.axvline(x, color=POLICY, lw=1.2, gid="policy-start")
-        ax.annotate(
-            "start: " + ", ".join(dict.fromkeys(labels)),
-            (x, 1),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -3),
-            textcoords="offset points",
-            va="top",
-            fontsize=7,
-            color=POLICY,
-            clip_on=True,
-            in_layout=False,
-        )
+        names = textwrap.shorten(", ".join(dict.fromkeys(labels)), 60, placeholder="…")
+        ax.axvline(x, color=POLICY, lw=1.2, gid="policy-start", label=f"start: {names}")
     for x, labels in ends.items():
-        ax.axvline(x, color=POLICY, lw=1.2, ls="--", gid="policy-end")
-        ax.annotate(
-            "end: " + ", ".join(dict.fromkeys(labels)),
-            (x, 0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, 3),
-            textcoords="offset points",
-            fontsize=7,
-            color=POLICY,
-            clip_on=True,
-            in_layout=False,
-        )
+        names = textwrap.shorten(", ".join(dict.fromkeys(labels)), 60, placeholder="…")
+        ax.axvline(x, color=POLICY, lw=1.2, ls="--", gid="policy-end", label=f"end: {names}")
 
 
 def metric_band(trajectories: pd.DataFrame, metric: str, level: str = "organisation"):
@@ -231,36 +212,53 @@ def style_fan_figure(run: RunData) -> Figure:
 
 
 def income_figure(run: RunData) -> Figure:
-    """Stacked bars of each physician's income by component (penalties below zero)."""
+    """Each physician's income by component (top) and, at their own scale, the incentive
+    bonuses and penalties (bottom: penalties below zero), which are small beside the base."""
     table = income_components(run)
-    fig, (ax,) = new_figure((max(6.0, 0.45 * len(table) + 2.5), 3.8))
+    fig = Figure(figsize=(max(6.0, 0.45 * len(table) + 2.5), 5.2), dpi=DPI, layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    for ax in (top, bottom):
+        ax.grid(True, color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
     x = np.arange(len(table))
-    bottom = np.zeros(len(table))
-    for column in [*BASE_COMPONENTS, "bonuses"]:
+    stack = np.zeros(len(table))
+    for column in BASE_COMPONENTS:
         if column in table and (table[column] != 0).any():
             values = table[column].to_numpy()
-            ax.bar(
+            top.bar(
                 x,
                 values,
-                bottom=bottom,
+                bottom=stack,
                 color=COMPONENT_COLOURS[column],
                 label=COMPONENT_LABELS[column],
             )
-            bottom += values
-    if "penalties" in table and (table["penalties"] != 0).any():
-        ax.bar(
-            x,
-            table["penalties"],
-            color=COMPONENT_COLOURS["penalties"],
-            hatch="//",
-            label=COMPONENT_LABELS["penalties"],
-        )
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, table.index, rotation=60, ha="right", fontsize=7)
-    ax.set_title("Physician income by component (mean per period after warm-up)")
-    ax.set_xlabel("Physician")
-    ax.set_ylabel("Income (currency per period)")
-    ax.legend(fontsize=7, frameon=False, ncols=3)
+            stack += values
+    net = np.zeros(len(table))
+    for column in ("bonuses", "penalties"):
+        if column in table:
+            net += table[column].to_numpy()
+    top.bar(x, net, bottom=stack, color=COMPONENT_COLOURS["bonuses"], label="incentives (net)")
+    top.yaxis.set_major_formatter(THOUSANDS)
+    top.set_ylabel("Income (currency per period)", fontsize=8)
+    top.set_title("Physician income by component (mean per period after warm-up)")
+    top.legend(fontsize=7, frameon=False, ncols=3, loc="lower right")
+    for column in ("bonuses", "penalties"):
+        if column in table:
+            bottom.bar(
+                x,
+                table[column],
+                color=COMPONENT_COLOURS[column],
+                hatch="//" if column == "penalties" else None,
+                label=COMPONENT_LABELS[column],
+                gid=column,
+            )
+    bottom.axhline(0, color="black", lw=0.8)
+    bottom.yaxis.set_major_formatter(THOUSANDS)
+    bottom.set_ylabel("Incentives (currency per period)", fontsize=8)
+    bottom.legend(fontsize=7, frameon=False, ncols=2, loc="best")
+    bottom.set_xticks(x, table.index, rotation=60, ha="right", fontsize=7)
+    bottom.set_xlabel("Physician")
     return fig
 
 
@@ -369,6 +367,18 @@ def value_quadrant_figure(run: RunData) -> Figure:
 
 THOUSANDS = StrMethodFormatter("{x:,.0f}")
 """Axis labels of currency amounts: 1,500,000 rather than 1.5 with a 1e6 offset."""
+
+
+def _compact(x: float, _pos: object = None) -> str:
+    """1,500,000 as 1.5M, 250,000 as 250k, 900 as 900 (axis ticks of large amounts)."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:,.4g}{suffix}"
+    return f"{x:,.4g}"
+
+
+COMPACT = FuncFormatter(_compact)
+"""Axis labels of large currency amounts: 1.5M, 250k."""
 CHI2_2DF_95 = 5.991464547107979
 """95% quantile of chi-squared with 2 degrees of freedom (the confidence ellipse's size)."""
 
@@ -451,7 +461,7 @@ def ce_plane_figure(comparison: ComparisonData) -> Figure:
     if not ce.empty and ce["incremental_cost"].notna().any():
         y_extent = float(np.nanmax(np.abs(ce["incremental_cost"]))) * 1.2 or 1.0
         ax.set_ylim(-y_extent, y_extent)
-    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.yaxis.set_major_formatter(COMPACT)
     ax.set_title(f"Cost-effectiveness plane against {comparison.reference}")
     ax.set_xlabel("Incremental QALYs (QALYs per period)")
     ax.set_ylabel("Incremental cost (currency per period)")
@@ -489,7 +499,7 @@ def ceac_figure(comparison: ComparisonData) -> Figure:
                 gid="frontier",
             )
         ax.set_xlim(0, float(ceac["threshold"].max()))
-    ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.xaxis.set_major_formatter(COMPACT)
     for t in comparison.thresholds:
         ax.axvline(t, color=GREY, ls=":", lw=1, gid="asked")
     ax.set_ylim(-0.02, 1.02)
