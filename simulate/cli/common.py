@@ -48,6 +48,13 @@ OverwriteOption = Annotated[
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 
 
+def print_warnings(lines: list[str]) -> None:
+    """Print each warning as one ``warning:`` line on stderr (even with --quiet: a
+    warning is about the numbers, not progress)."""
+    for line in lines:
+        err.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+
 def fail(error: ScenarioError) -> None:
     """Print a scenario error as one line and exit with status 2."""
     err.print(f"[bold red]error:[/] {escape(error.format())}", highlight=False, soft_wrap=True)

@@ -21,6 +21,7 @@ from simulate.cli.common import (
     err,
     fail,
     out,
+    print_warnings,
     progress_bar,
     stop_signal,
     stoppable,
@@ -123,9 +124,12 @@ def compare(
                     workers=n_workers,
                     on_done=lambda done: progress.update(task, completed=done),
                 )
+            per_variant, warnings = _warnings(comparison)
             write_results(
                 directory,
-                lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+                lambda folder: _write(
+                    comparison, folder, {"workers": n_workers, "warnings": warnings}, per_variant
+                ),
                 kind="comparison",
                 overwrite=overwrite,
             )
@@ -138,6 +142,40 @@ def compare(
             highlight=False,
         )
         raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    print_warnings(warnings)
     if not quiet:
         print_comparison(out, comparison)
         out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _warnings(comparison) -> tuple[dict[str, list[str]], list[str]]:
+    """The guard-rail warnings of each variant's run, and of the comparison (one line
+    naming the variants concerned)."""
+    from simulate.experiment.guards import comparison_warnings, patient_totals, run_warnings
+    from simulate.model.capacity import team_loads
+
+    found = {
+        v.name: (
+            team_loads(v.scenario),
+            patient_totals([r.tally for r in comparison.results[v.name].replications]),
+        )
+        for v in comparison.variant_set.variants
+    }
+    per_variant = {name: run_warnings(*load_patients) for name, load_patients in found.items()}
+    return per_variant, comparison_warnings(found)
+
+
+def _write(comparison, folder: Path, extra: dict, per_variant: dict[str, list[str]]) -> None:
+    """Write the comparison; then add each variant's warnings to its run manifest (the
+    folder is still being staged, so it appears whole)."""
+    import json
+
+    from simulate.compare.core import VARIANTS_FOLDER
+    from simulate.output.store import MANIFEST, write_text
+
+    comparison.write_into(folder, extra=extra)
+    for name, lines in per_variant.items():
+        path = folder / VARIANTS_FOLDER / name / MANIFEST
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["warnings"] = lines
+        write_text(path, json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n")
