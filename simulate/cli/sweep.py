@@ -24,6 +24,7 @@ from simulate.cli.common import (
     err,
     fail,
     out,
+    print_warnings,
     progress_bar,
     stop_signal,
     stoppable,
@@ -77,7 +78,9 @@ def sweep(
         make_executor,
         scheduler_address_problem,
     )
+    from simulate.experiment.guards import sweep_warnings
     from simulate.output.store import is_occupied
+    from simulate.sweep.evaluate import PATIENT_KEYS
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
     from simulate.sweep.runner import run_design
@@ -144,6 +147,12 @@ def sweep(
     code = 0
     described: dict = {}
     session = [0]  # runs committed by this invocation
+    patients: list[dict[str, float]] = []  # arrived and queued of each run of this invocation
+
+    def note_patients(row: dict[str, float]) -> None:
+        if all(key in row for key in PATIENT_KEYS):
+            patients.append({count: row[key] for key, count in PATIENT_KEYS.items()})
+
     try:
         with stoppable():
             try:
@@ -160,7 +169,13 @@ def sweep(
                     progress.update(task, completed=total, rate=f"{rate:.2f}/s")
 
                 run_design(
-                    plan.design, plan.evaluator, plan.replications, executor, store, on_done=advance
+                    plan.design,
+                    plan.evaluator,
+                    plan.replications,
+                    executor,
+                    store,
+                    on_done=advance,
+                    on_row=note_patients,
                 )
     except (KeyboardInterrupt, Interrupted) as stop:
         code = EXIT_INTERRUPTED[stop_signal(stop)]  # SIGTERM waits: the store gets written
@@ -173,6 +188,7 @@ def sweep(
         "elapsed_seconds": round(elapsed, 3),
         "runs_before_this_session": already,
         "runs_this_session": session[0],
+        "warnings": sweep_warnings(plan.point_loads, patients, _point_names(plan)),
     }
     try:
         manifest = write_outputs(plan, store, directory, extra=extra, figures=code == 0)
@@ -180,6 +196,7 @@ def sweep(
         store.close()
         if code:
             written()
+    print_warnings(manifest["warnings"])
     if code:
         err.print(
             f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "
@@ -198,3 +215,15 @@ def sweep(
             soft_wrap=True,
         )
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _point_names(plan) -> list[str]:
+    """Each design point's parameter values as text (``path=value, ...``)."""
+
+    def show(value) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    return [
+        ", ".join(f"{name}={show(v)}" for name, v in zip(plan.design.names, values, strict=True))
+        for values in plan.design.values
+    ]

@@ -70,7 +70,10 @@ def queue_detail(patients: Mapping[str, int]) -> str | None:
     if share <= QUEUED_SHARE:
         return None
     queued, arrived = int(patients["queued"]), int(patients["arrived"])
-    text = f"{queued:,} of {arrived:,} patients who arrived ({share:.0%}) were still queued at the horizon"
+    text = (
+        f"{queued:,} of {arrived:,} patients who arrived ({share:.0%}) were still queued "
+        "at the horizon"
+    )
     turned_away = int(patients.get("turned_away", 0))
     if turned_away:
         text += f" and {turned_away:,} were turned away (queue full)"
@@ -114,17 +117,17 @@ def comparison_warnings(
             any_over = any_over or bool(over)
     if not parts:
         return []
-    return [
-        f"{len(parts)} of {len(variants)} variants: {'; '.join(parts)}: {_meaning(any_over)}"
-    ]
+    return [f"{len(parts)} of {len(variants)} variants: {'; '.join(parts)}: {_meaning(any_over)}"]
 
 
 def sweep_warnings(
     point_loads: Sequence[Sequence[TeamLoad]],
     run_patients: Sequence[Mapping[str, int]] = (),
+    point_names: Sequence[str] = (),
 ) -> list[str]:
-    """The warnings of a sweep (empty, or one line): each design point's team loads, and
-    the patient totals of the runs whose totals are known (one mapping per run)."""
+    """The warnings of a sweep (empty, or one line): each design point's team loads, the
+    patient totals of the runs whose totals are known (one mapping per run), and
+    optionally each point's parameter values as text (``bonus=4000``)."""
     parts = []
     flagged = [(i, overloaded(loads)) for i, loads in enumerate(point_loads)]
     flagged = [(i, over) for i, over in flagged if over]
@@ -134,7 +137,8 @@ def sweep_warnings(
         )
         parts.append(
             f"at {len(flagged)} of {len(point_loads)} design points a team's utilisation is "
-            f">= 1 (highest: team {load.team} {load.utilisation:.2f} at point {point})"
+            f">= 1 (highest: team {load.team} {load.utilisation:.2f} at point {point}"
+            + (f": {point_names[point]})" if point < len(point_names) else ")")
         )
     queued = [p for p in run_patients if queue_detail(p) is not None]
     if queued:
