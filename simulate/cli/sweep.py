@@ -80,6 +80,7 @@ def sweep(
     )
     from simulate.experiment.guards import sweep_warnings
     from simulate.output.store import is_occupied
+    from simulate.sweep.analysis import stability_warnings
     from simulate.sweep.evaluate import PATIENT_KEYS
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
@@ -114,6 +115,7 @@ def sweep(
                 highlight=False,
                 soft_wrap=True,
             )
+            print_warnings(stability_warnings(plan.design.method, plan.spec.n_samples, None))
             return
         store_path = directory / STORE_NAME
         taken = directory.is_dir() and not directory.is_symlink() and is_occupied(directory)
@@ -210,10 +212,11 @@ def sweep(
         out.print(
             f"{plan.design.method} sweep of {plan.scenario.name}: {plan.design.n_points} points "
             f"x {plan.replications} replications; {new} runs in {elapsed:.1f} s "
-            f"({described.get('executor')}, {described.get('slots')} slots)",
+            f"({described.get('executor')}, {_slots(described.get('slots'))})",
             highlight=False,
             soft_wrap=True,
         )
+        _print_indices(directory, plan.spec.plot_metrics, plan.labels())
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
 
 
@@ -227,3 +230,59 @@ def _point_names(plan) -> list[str]:
         ", ".join(f"{name}={show(v)}" for name, v in zip(plan.design.names, values, strict=True))
         for values in plan.design.values
     ]
+
+
+def _print_indices(directory: Path, metrics, labels: dict[str, str]) -> None:
+    """The plotted metrics' Sobol or Morris indices with their 95% bootstrap CIs, as
+    written to sensitivity.csv (nothing for other designs)."""
+    import pandas as pd
+    from rich.table import Table
+
+    path = directory / "sensitivity.csv"
+    if not path.exists():
+        return
+    table = pd.read_csv(path)
+    table = table[table["metric"].isin(list(metrics))] if len(table) else table
+    if table.empty:
+        return
+    sobol = table["method"].iloc[0] == "sobol"
+    columns = ("S1", "ST") if sobol else ("mu_star", "sigma")
+    shown = Table(
+        title="Sobol indices (95% bootstrap CI)" if sobol else "Morris mu* (95% bootstrap CI)",
+        title_justify="left",
+    )
+    shown.add_column("metric", overflow="fold")
+    shown.add_column("parameter", overflow="fold")
+    for name in columns:
+        shown.add_column(name, justify="right", no_wrap=True)
+    for row in table.itertuples(index=False):
+        cells = [
+            _with_interval(
+                getattr(row, c),
+                getattr(row, f"{c}_low", None),
+                getattr(row, f"{c}_high", None),
+                sobol,
+            )
+            for c in columns
+        ]
+        shown.add_row(row.metric, escape(labels.get(row.parameter, row.parameter)), *cells)
+    out.print(shown)
+    out.print("all metrics: sensitivity.csv", highlight=False)
+
+
+def _with_interval(value: float, low: float | None, high: float | None, fixed: bool) -> str:
+    """``0.41 [0.30, 0.52]`` (two decimals for Sobol shares, three figures otherwise)."""
+
+    def num(x: float) -> str:
+        if x != x:  # NaN
+            return "-"
+        return f"{x:.2f}" if fixed else f"{x:,.3g}"
+
+    if low is None or high is None or low != low:
+        return num(value)
+    return f"{num(value)} [{num(low)}, {num(high)}]"
+
+
+def _slots(slots) -> str:
+    """``1 slot``, ``4 slots`` (or the executor's own words when it gives no count)."""
+    return f"{slots} slot" if slots == 1 else f"{slots} slots"
