@@ -25,6 +25,29 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        out.print(f"valuesim {importlib.metadata.version('valuesim')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (valuesim X.Y.Z) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """ValueSim: simulate physician payment, incentive and peer-pressure schemes."""
+
 ScenarioFile = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
 ]
