@@ -48,6 +48,7 @@ def _options(
 ) -> None:
     """ValueSim: simulate physician payment, incentive and peer-pressure schemes."""
 
+
 ScenarioFile = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
 ]
