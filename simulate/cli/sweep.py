@@ -110,12 +110,19 @@ def sweep(
         if dry_run:
             out.print(
                 f"ok: {plan.scenario.name}: {plan.design.method} design, "
-                f"{len(plan.spec.parameters)} parameters, {plan.design.n_points} points x "
-                f"{plan.replications} replications = {plan.n_runs} runs -> {directory}",
+                f"{_count(len(plan.spec.parameters), 'parameter')}, "
+                f"{_count(plan.design.n_points, 'point')} x "
+                f"{_count(plan.replications, 'replication')} = {_count(plan.n_runs, 'run')} "
+                f"-> {directory}",
                 highlight=False,
                 soft_wrap=True,
             )
-            print_warnings(stability_warnings(plan.design.method, plan.spec.n_samples, None))
+            print_warnings(
+                [
+                    *sweep_warnings(plan.point_loads, (), _point_names(plan)),
+                    *stability_warnings(plan.design.method, plan.spec.n_samples, None),
+                ]
+            )
             return
         store_path = directory / STORE_NAME
         taken = directory.is_dir() and not directory.is_symlink() and is_occupied(directory)
@@ -210,9 +217,11 @@ def sweep(
     if not quiet:
         new = manifest["runs_finished"] - already
         out.print(
-            f"{plan.design.method} sweep of {plan.scenario.name}: {plan.design.n_points} points "
-            f"x {plan.replications} replications; {new} runs in {elapsed:.1f} s "
-            f"({described.get('executor')}, {_slots(described.get('slots'))})",
+            f"{plan.design.method} sweep of {plan.scenario.name}: "
+            f"{_count(plan.design.n_points, 'point')} x "
+            f"{_count(plan.replications, 'replication')}; {_count(new, 'run')} in "
+            f"{elapsed:.1f} s ({described.get('executor')}, "
+            f"{_count(described.get('slots'), 'slot')})",
             highlight=False,
             soft_wrap=True,
         )
@@ -283,6 +292,6 @@ def _with_interval(value: float, low: float | None, high: float | None, fixed: b
     return f"{num(value)} [{num(low)}, {num(high)}]"
 
 
-def _slots(slots) -> str:
-    """``1 slot``, ``4 slots`` (or the executor's own words when it gives no count)."""
-    return f"{slots} slot" if slots == 1 else f"{slots} slots"
+def _count(n, noun: str) -> str:
+    """``1 slot``, ``4 slots``: the number and the noun, plural unless it is 1."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -163,12 +163,12 @@ def stability_warnings(method: str, samples: int, indices: pd.DataFrame | None) 
         if samples < SOBOL_MIN_SAMPLES:
             reasons.append(f"the base sample is N = {samples} (at least {SOBOL_MIN_SAMPLES})")
         if indices is not None and len(indices):
-            conf = indices[[c for c in ("S1_conf", "ST_conf") if c in indices.columns]]
-            widest = float(np.nanmax(conf.to_numpy(dtype=float), initial=0.0))
-            if widest > SOBOL_MAX_HALF_WIDTH:
+            conf = indices[["S1_conf", "ST_conf"]].max(axis=1, skipna=True)
+            if conf.notna().any() and conf.max() > SOBOL_MAX_HALF_WIDTH:
+                row = indices.loc[conf.idxmax()]
                 reasons.append(
-                    f"95% CIs of the indices reach +/- {widest:.2f} "
-                    f"(at most +/- {SOBOL_MAX_HALF_WIDTH:g})"
+                    f"95% CIs of the indices reach +/- {conf.max():.2f} ({row['metric']}, "
+                    f"{row['parameter']}; at most +/- {SOBOL_MAX_HALF_WIDTH:g})"
                 )
             outside = indices[["S1", "ST"]].to_numpy(dtype=float)
             outside = outside[np.isfinite(outside)]
