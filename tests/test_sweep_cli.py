@@ -222,7 +222,11 @@ def test_a_morris_sweep_writes_indices_and_figures(tmp_path):
         "incentives[0].bonus",
         "clinical.effort_readmission_effect",
     }
-    assert {"mu", "mu_star", "mu_star_conf", "sigma"} <= set(indices.columns)
+    assert {"mu", "mu_star", "mu_star_conf", "mu_star_low", "mu_star_high", "sigma"} <= set(
+        indices.columns
+    )
+    assert (indices["mu_star_low"] <= indices["mu_star"]).all()
+    assert (indices["mu_star"] <= indices["mu_star_high"]).all()
     assert (indices["mu_star"] >= indices["mu"].abs() - 1e-9).all()
     value = indices[indices["metric"] == "value"].set_index("parameter")
     assert value.loc["clinical.effort_readmission_effect", "mu_star"] > 0
@@ -230,6 +234,55 @@ def test_a_morris_sweep_writes_indices_and_figures(tmp_path):
         assert (out / "figures" / f"sensitivity_value.{suffix}").stat().st_size > 1000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["design"]["method"] == "morris" and manifest["design"]["points"] == 9
+    # r = 3 trajectories: flagged once (stderr, even with -q) and in the manifest
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {line}" for line in manifest["warnings"]]
+    assert len(warnings) == 1 and "Morris indices unstable: r = 3 trajectories" in warnings[0]
+
+
+def test_a_tiny_sobol_sweep_warns_and_prints_indices_with_their_intervals(tmp_path):
+    path = write(
+        tmp_path,
+        "sweep:\n  design: sobol\n  samples: 4\n  replications: 1\n  seed: 3\n"
+        "  plot_metrics: [value]\n  parameters:\n"
+        "    - {path: 'incentives[0].bonus', low: 0, high: 20000}\n"
+        "    - {path: clinical.effort_readmission_effect, low: 0.1, high: 0.9}\n",
+    )
+    out = tmp_path / "out"
+    dry = CliRunner().invoke(
+        app, ["sweep", str(path), "--dry-run", "--set", "behaviour.model=fixed"]
+    )
+    assert dry.exit_code == 0 and "N = 4 (at least 512)" in dry.stderr
+    args = [
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--set",
+        "behaviour.model=fixed",
+    ]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: Sobol indices unstable: the base sample is N = 4")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["warnings"] == [warnings[0].removeprefix("warning: ")]
+    indices = pd.read_csv(out / "sensitivity.csv")
+    for key in ("S1", "ST"):
+        given = indices[indices[f"{key}_conf"].notna()]
+        assert len(given) > 0
+        assert (given[f"{key}_low"] <= given[key]).all()
+        assert (given[key] <= given[f"{key}_high"]).all()
+    # the terminal shows each plotted index as "estimate [low, high]", as in the table
+    row = indices[
+        (indices["metric"] == "value")
+        & (indices["parameter"] == "clinical.effort_readmission_effect")
+    ].iloc[0]
+    shown = f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]"
+    assert "Sobol indices (95% bootstrap CI)" in done.stdout and shown in done.stdout
 
 
 def test_a_local_dask_cluster_is_bounded_by_the_cores(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from simulate.experiment.executors import SerialExecutor
-from simulate.sweep.analysis import runs_table, sensitivity
+from simulate.sweep.analysis import runs_table, sensitivity, stability_warnings
 from simulate.sweep.design import make_design
 from simulate.sweep.evaluate import FunctionEvaluator
 from simulate.sweep.runner import run_design
@@ -97,6 +97,34 @@ def test_sobol_indices_of_ishigami_match_the_analytical_values(tmp_path):
     np.testing.assert_allclose(s1, [0.3139, 0.4424, 0.0], atol=0.04)
     np.testing.assert_allclose(st, [0.5576, 0.4424, 0.2437], atol=0.04)
     assert (indices["S1_conf"] > 0).all() and (indices["ST_conf"] < 0.1).all()
+    for key in ("S1", "ST"):
+        np.testing.assert_allclose(indices[f"{key}_low"], indices[key] - indices[f"{key}_conf"])
+        np.testing.assert_allclose(indices[f"{key}_high"], indices[key] + indices[f"{key}_conf"])
+    assert stability_warnings("sobol", 1024, indices) == []  # N >= 512, CIs within +/- 0.1
+
+
+def test_a_tiny_sobol_sample_is_flagged_and_its_intervals_shown(tmp_path):
+    parameters = [{"path": f"x{k}", "low": -np.pi, "high": np.pi} for k in (1, 2, 3)]
+    design = make_design(spec("sobol", parameters=parameters, samples=8, seed=11))
+    _added, runs = _run(design, FunctionEvaluator(Ishigami.evaluate), tmp_path)
+    indices, _ = sensitivity(design, runs, ["y"], seed=11)
+    assert list(indices.columns) == [
+        "method", "metric", "parameter",
+        "S1", "S1_conf", "S1_low", "S1_high", "ST", "ST_conf", "ST_low", "ST_high",
+    ]  # fmt: skip
+    for key in ("S1", "ST"):
+        given = indices[indices[f"{key}_conf"].notna()]
+        assert len(given) == 3
+        assert (given[f"{key}_low"] <= given[key]).all()
+        assert (given[key] <= given[f"{key}_high"]).all()
+    [warning] = stability_warnings("sobol", 8, indices)
+    assert warning.startswith("Sobol indices unstable: the base sample is N = 8 (at least 512)")
+    widest = indices[["S1_conf", "ST_conf"]].max().max()
+    assert widest > 0.1 and f"reach +/- {widest:.2f}" in warning
+    # before any run (--dry-run) only the sample size is known
+    [before] = stability_warnings("sobol", 8, None)
+    assert "N = 8" in before and "reach" not in before
+    assert stability_warnings("sobol", 512, None) == []
 
 
 def test_morris_gives_mu_star_sigma_and_intervals(tmp_path):
@@ -105,8 +133,15 @@ def test_morris_gives_mu_star_sigma_and_intervals(tmp_path):
     _added, runs = _run(design, FunctionEvaluator(Ishigami.evaluate), tmp_path)
     indices, _ = sensitivity(design, runs, ["y"], seed=2)
     assert list(indices.columns) == [
-        "method", "metric", "parameter", "mu", "mu_star", "mu_star_conf", "sigma",
+        "method", "metric", "parameter",
+        "mu", "mu_star", "mu_star_conf", "mu_star_low", "mu_star_high", "sigma",
     ]  # fmt: skip
+    assert (indices["mu_star_low"] <= indices["mu_star"]).all()
+    assert (indices["mu_star"] <= indices["mu_star_high"]).all()
+    assert stability_warnings("morris", 40, indices) == []
+    [warning] = stability_warnings("morris", 9, indices)
+    assert warning.startswith("Morris indices unstable: r = 9 trajectories (at least 10)")
+    assert stability_warnings("grid", 1, None) == []
     assert (indices["mu_star"] >= indices["mu"].abs() - 1e-12).all()
     assert (indices["mu_star_conf"] > 0).all()
     # x3 acts only through its interaction with x1: even effects cancel in mu, not in mu*

@@ -25,6 +25,30 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        out.print(f"valuesim {importlib.metadata.version('valuesim')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (valuesim X.Y.Z) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """ValueSim: simulate physician payment, incentive and peer-pressure schemes."""
+
+
 ScenarioFile = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
 ]
@@ -84,6 +108,13 @@ def with_report(write_tables, *, no_report: bool, animate: bool):
             err.print(f"warning: dashboard not written: {escape(repr(exc))}", highlight=False)
 
     return write
+
+
+def print_warnings(lines: list[str]) -> None:
+    """Print each warning as one ``warning:`` line on stderr (even with --quiet: a
+    warning is about the numbers, not progress)."""
+    for line in lines:
+        err.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
 
 
 def fail(error: ScenarioError) -> None:

@@ -24,6 +24,7 @@ from simulate.cli.common import (
     err,
     fail,
     out,
+    print_warnings,
     progress_bar,
     stop_signal,
     stoppable,
@@ -131,10 +132,15 @@ def compare(
                     workers=n_workers,
                     on_done=lambda done: progress.update(task, completed=done),
                 )
+            per_variant, warnings = _warnings(comparison)
             write_results(
                 directory,
                 with_report(
-                    lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+                    lambda folder: comparison.write_into(
+                        folder,
+                        extra={"workers": n_workers, "warnings": warnings},
+                        variant_extra={k: {"warnings": v} for k, v in per_variant.items()},
+                    ),
                     no_report=no_report,
                     animate=animate,
                 ),
@@ -150,6 +156,24 @@ def compare(
             highlight=False,
         )
         raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    print_warnings(warnings)
     if not quiet:
         print_comparison(out, comparison)
         out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _warnings(comparison) -> tuple[dict[str, list[str]], list[str]]:
+    """The guard-rail warnings of each variant's run, and of the comparison (one line
+    naming the variants concerned)."""
+    from simulate.experiment.guards import comparison_warnings, patient_totals, run_warnings
+    from simulate.model.capacity import team_loads
+
+    found = {
+        v.name: (
+            team_loads(v.scenario),
+            patient_totals([r.tally for r in comparison.results[v.name].replications]),
+        )
+        for v in comparison.variant_set.variants
+    }
+    per_variant = {name: run_warnings(*load_patients) for name, load_patients in found.items()}
+    return per_variant, comparison_warnings(found)

@@ -26,6 +26,7 @@ from simulate.cli.common import (
     err,
     fail,
     out,
+    print_warnings,
     progress_bar,
     stop_signal,
     stoppable,
@@ -184,6 +185,11 @@ def run(
         kept = [finished[k] for k in sorted(finished)]
         result = build_result(scenario, kept, elapsed_seconds=time.perf_counter() - started)
         complete = False
+    from simulate.experiment.guards import run_warnings
+    from simulate.model.capacity import team_loads
+
+    patients = _patient_totals(result)
+    warnings = run_warnings(team_loads(scenario), patients)
     extra = {
         "complete": complete,
         "replications_finished": len(result.replications),
@@ -191,7 +197,8 @@ def run(
         "overrides": list(applied),
         "workers": n_workers,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
-        "patients": _patient_totals(result),
+        "patients": patients,
+        "warnings": warnings,
         "incentives_due_after_horizon": sum(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
@@ -202,6 +209,7 @@ def run(
         animate=animate,
     )
     write_results(directory, write_all, kind="run", overwrite=overwrite)
+    print_warnings(warnings)
     if not complete:
         written()
         n = len(result.replications)
@@ -217,16 +225,9 @@ def run(
 
 
 def _patient_totals(result) -> dict[str, int]:
-    keys = (
-        "arrived",
-        "finished",
-        "queued",
-        "in_treatment",
-        "awaiting_readmission",
-        "turned_away",
-        "declined",
-    )
-    return {k: int(sum(getattr(r.tally, k) for r in result.replications)) for k in keys}
+    from simulate.experiment.guards import patient_totals
+
+    return patient_totals([r.tally for r in result.replications])
 
 
 def _print_summary(result) -> None:

@@ -24,6 +24,7 @@ from simulate.cli.common import (
     err,
     fail,
     out,
+    print_warnings,
     progress_bar,
     stop_signal,
     stoppable,
@@ -77,7 +78,10 @@ def sweep(
         make_executor,
         scheduler_address_problem,
     )
+    from simulate.experiment.guards import sweep_warnings
     from simulate.output.store import is_occupied
+    from simulate.sweep.analysis import stability_warnings
+    from simulate.sweep.evaluate import PATIENT_KEYS
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
     from simulate.sweep.runner import run_design
@@ -106,10 +110,18 @@ def sweep(
         if dry_run:
             out.print(
                 f"ok: {plan.scenario.name}: {plan.design.method} design, "
-                f"{len(plan.spec.parameters)} parameters, {plan.design.n_points} points x "
-                f"{plan.replications} replications = {plan.n_runs} runs -> {directory}",
+                f"{_count(len(plan.spec.parameters), 'parameter')}, "
+                f"{_count(plan.design.n_points, 'point')} x "
+                f"{_count(plan.replications, 'replication')} = {_count(plan.n_runs, 'run')} "
+                f"-> {directory}",
                 highlight=False,
                 soft_wrap=True,
+            )
+            print_warnings(
+                [
+                    *sweep_warnings(plan.point_loads, (), _point_names(plan)),
+                    *stability_warnings(plan.design.method, plan.spec.n_samples, None),
+                ]
             )
             return
         store_path = directory / STORE_NAME
@@ -144,6 +156,12 @@ def sweep(
     code = 0
     described: dict = {}
     session = [0]  # runs committed by this invocation
+    patients: list[dict[str, float]] = []  # arrived and queued of each run of this invocation
+
+    def note_patients(row: dict[str, float]) -> None:
+        if all(key in row for key in PATIENT_KEYS):
+            patients.append({count: row[key] for key, count in PATIENT_KEYS.items()})
+
     try:
         with stoppable():
             try:
@@ -160,7 +178,13 @@ def sweep(
                     progress.update(task, completed=total, rate=f"{rate:.2f}/s")
 
                 run_design(
-                    plan.design, plan.evaluator, plan.replications, executor, store, on_done=advance
+                    plan.design,
+                    plan.evaluator,
+                    plan.replications,
+                    executor,
+                    store,
+                    on_done=advance,
+                    on_row=note_patients,
                 )
     except (KeyboardInterrupt, Interrupted) as stop:
         code = EXIT_INTERRUPTED[stop_signal(stop)]  # SIGTERM waits: the store gets written
@@ -173,6 +197,7 @@ def sweep(
         "elapsed_seconds": round(elapsed, 3),
         "runs_before_this_session": already,
         "runs_this_session": session[0],
+        "warnings": sweep_warnings(plan.point_loads, patients, _point_names(plan)),
     }
     try:
         manifest = write_outputs(plan, store, directory, extra=extra, figures=code == 0)
@@ -180,6 +205,7 @@ def sweep(
         store.close()
         if code:
             written()
+    print_warnings(manifest["warnings"])
     if code:
         err.print(
             f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "
@@ -191,10 +217,81 @@ def sweep(
     if not quiet:
         new = manifest["runs_finished"] - already
         out.print(
-            f"{plan.design.method} sweep of {plan.scenario.name}: {plan.design.n_points} points "
-            f"x {plan.replications} replications; {new} runs in {elapsed:.1f} s "
-            f"({described.get('executor')}, {described.get('slots')} slots)",
+            f"{plan.design.method} sweep of {plan.scenario.name}: "
+            f"{_count(plan.design.n_points, 'point')} x "
+            f"{_count(plan.replications, 'replication')}; {_count(new, 'run')} in "
+            f"{elapsed:.1f} s ({described.get('executor')}, "
+            f"{_count(described.get('slots'), 'slot')})",
             highlight=False,
             soft_wrap=True,
         )
+        _print_indices(directory, plan.spec.plot_metrics, plan.labels())
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _point_names(plan) -> list[str]:
+    """Each design point's parameter values as text (``path=value, ...``)."""
+
+    def show(value) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    return [
+        ", ".join(f"{name}={show(v)}" for name, v in zip(plan.design.names, values, strict=True))
+        for values in plan.design.values
+    ]
+
+
+def _print_indices(directory: Path, metrics, labels: dict[str, str]) -> None:
+    """The plotted metrics' Sobol or Morris indices with their 95% bootstrap CIs, as
+    written to sensitivity.csv (nothing for other designs)."""
+    import pandas as pd
+    from rich.table import Table
+
+    path = directory / "sensitivity.csv"
+    if not path.exists():
+        return
+    table = pd.read_csv(path)
+    table = table[table["metric"].isin(list(metrics))] if len(table) else table
+    if table.empty:
+        return
+    sobol = table["method"].iloc[0] == "sobol"
+    columns = ("S1", "ST") if sobol else ("mu_star", "sigma")
+    shown = Table(
+        title="Sobol indices (95% bootstrap CI)" if sobol else "Morris mu* (95% bootstrap CI)",
+        title_justify="left",
+    )
+    shown.add_column("metric", overflow="fold")
+    shown.add_column("parameter", overflow="fold")
+    for name in columns:
+        shown.add_column(name, justify="right", no_wrap=True)
+    for row in table.itertuples(index=False):
+        cells = [
+            _with_interval(
+                getattr(row, c),
+                getattr(row, f"{c}_low", None),
+                getattr(row, f"{c}_high", None),
+                sobol,
+            )
+            for c in columns
+        ]
+        shown.add_row(row.metric, escape(labels.get(row.parameter, row.parameter)), *cells)
+    out.print(shown)
+    out.print("all metrics: sensitivity.csv", highlight=False)
+
+
+def _with_interval(value: float, low: float | None, high: float | None, fixed: bool) -> str:
+    """``0.41 [0.30, 0.52]`` (two decimals for Sobol shares, three figures otherwise)."""
+
+    def num(x: float) -> str:
+        if x != x:  # NaN
+            return "-"
+        return f"{x:.2f}" if fixed else f"{x:,.3g}"
+
+    if low is None or high is None or low != low:
+        return num(value)
+    return f"{num(value)} [{num(low)}, {num(high)}]"
+
+
+def _count(n, noun: str) -> str:
+    """``1 slot``, ``4 slots``: the number and the noun, plural unless it is 1."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

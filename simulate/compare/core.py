@@ -128,8 +128,14 @@ class Comparison:
             overwrite=overwrite,
         )
 
-    def write_into(self, folder: Path, extra: dict[str, Any] | None = None) -> None:
-        """Write the comparison's tables, variant runs and manifest into ``folder``."""
+    def write_into(
+        self,
+        folder: Path,
+        extra: dict[str, Any] | None = None,
+        variant_extra: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Write the comparison's tables, variant runs and manifest into ``folder``;
+        ``variant_extra[name]`` adds keys to that variant's run manifest."""
         for stem, table in self.tables().items():
             write_table(table, folder, stem)
         for variant in self.variant_set.variants:
@@ -144,6 +150,7 @@ class Comparison:
                     "variant": variant.name,
                     "source": variant.source,
                     "replications_finished": len(result.replications),
+                    **(variant_extra or {}).get(variant.name, {}),
                 },
             )
         text = json.dumps(self.manifest(extra), indent=2, allow_nan=False, default=str) + "\n"

@@ -16,6 +16,15 @@ CONFIDENCE = 0.95
 RESAMPLES = 100
 """Bootstrap resamples for the confidence intervals of the indices."""
 
+SOBOL_MIN_SAMPLES = 512
+"""Sobol: fewer base samples N than this and the indices are flagged as unstable."""
+SOBOL_MAX_HALF_WIDTH = 0.1
+"""Sobol: a 95% CI of S1 or ST wider than +/- this (on the 0-1 scale) is flagged."""
+MORRIS_MIN_TRAJECTORIES = 10
+"""Morris: fewer trajectories r than this and mu* is flagged as unstable."""
+INTERVALS = {"S1": "S1_conf", "ST": "ST_conf", "mu_star": "mu_star_conf"}
+"""Index -> SALib's half-width of its bootstrap 95% CI (``*_conf``)."""
+
 
 def runs_table(design: Design, stored: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     """One row per point x replication: point, replication, parameter values, metrics."""
@@ -117,11 +126,69 @@ def _indices(
             seed=seed,
         )
         keys = ("mu", "mu_star", "mu_star_conf", "sigma")
-    return pd.DataFrame(
-        {
-            "method": design.method,
-            "metric": metric,
-            "parameter": names,
-            **{key: np.asarray(result[key], dtype=float) for key in keys},
-        }
+    return with_intervals(
+        pd.DataFrame(
+            {
+                "method": design.method,
+                "metric": metric,
+                "parameter": names,
+                **{key: np.asarray(result[key], dtype=float) for key in keys},
+            }
+        )
     )
+
+
+def with_intervals(indices: pd.DataFrame) -> pd.DataFrame:
+    """The table with ``<index>_low`` and ``<index>_high`` after each ``<index>_conf``:
+    the index -/+ SALib's bootstrap half-width (normal approximation, 95%)."""
+    table = indices.copy()
+    for key, conf in INTERVALS.items():
+        if key in table.columns and conf in table.columns:
+            at = table.columns.get_loc(conf) + 1
+            table.insert(at, f"{key}_low", table[key] - table[conf])
+            table.insert(at + 1, f"{key}_high", table[key] + table[conf])
+    return table
+
+
+def stability_warnings(method: str, samples: int, indices: pd.DataFrame | None) -> list[str]:
+    """Warnings that a Sobol or Morris sample is too small for stable indices (empty when
+    not): ValueSim's rule, in docs/sweeps.md.
+
+    Sobol: base sample ``samples`` (N) below :data:`SOBOL_MIN_SAMPLES`, or a 95% CI of S1
+    or ST wider than +/- :data:`SOBOL_MAX_HALF_WIDTH`. Morris: trajectories ``samples``
+    (r) below :data:`MORRIS_MIN_TRAJECTORIES`. ``indices`` may be None (before a run).
+    """
+    if method == "sobol":
+        reasons = []
+        if samples < SOBOL_MIN_SAMPLES:
+            reasons.append(f"the base sample is N = {samples} (at least {SOBOL_MIN_SAMPLES})")
+        if indices is not None and len(indices):
+            conf = indices[["S1_conf", "ST_conf"]].max(axis=1, skipna=True)
+            if conf.notna().any() and conf.max() > SOBOL_MAX_HALF_WIDTH:
+                row = indices.loc[conf.idxmax()]
+                reasons.append(
+                    f"95% CIs of the indices reach +/- {conf.max():.2f} ({row['metric']}, "
+                    f"{row['parameter']}; at most +/- {SOBOL_MAX_HALF_WIDTH:g})"
+                )
+            outside = indices[["S1", "ST"]].to_numpy(dtype=float)
+            outside = outside[np.isfinite(outside)]
+            if outside.size and (outside.min() < -0.05 or outside.max() > 1.05):
+                reasons.append(
+                    f"indices fall outside 0-1 ({outside.min():.2f} to {outside.max():.2f})"
+                )
+        if not reasons:
+            return []
+        return [
+            f"Sobol indices unstable: {'; '.join(reasons)}. Read them only with their 95% "
+            "CIs (sensitivity.csv, S1_low-S1_high, ST_low-ST_high); raise sweep.samples "
+            f"to {SOBOL_MIN_SAMPLES} or more for stable indices (docs/sweeps.md)"
+        ]
+    if method == "morris" and samples < MORRIS_MIN_TRAJECTORIES:
+        return [
+            f"Morris indices unstable: r = {samples} trajectories (at least "
+            f"{MORRIS_MIN_TRAJECTORIES}), so mu* rests on {samples} elementary effects per "
+            "parameter and its bootstrap CI is unreliable; read mu* only with its 95% CI "
+            "(sensitivity.csv, mu_star_low-mu_star_high) and raise sweep.samples "
+            f"to {MORRIS_MIN_TRAJECTORIES} or more (docs/sweeps.md)"
+        ]
+    return []

@@ -19,6 +19,10 @@ import numpy as np
 from simulate.scenario.yaml_source import Path_
 from simulate.sweep.points import build_scenario
 
+PATIENT_KEYS = {"_patients_arrived": "arrived", "_patients_queued": "queued"}
+"""Extra keys of a simulated run's row: patients arrived and still queued at the horizon
+(the run store keeps only the metrics; ``simulate sweep`` checks these for its warnings)."""
+
 
 class Evaluator(Protocol):
     """Computes ``metrics`` for one point and replication."""
@@ -74,7 +78,10 @@ class ScenarioEvaluator:
         from simulate.model.world import run_replication
 
         result = run_replication(payload, replication)
-        return organisation_metrics(payload, result, self.metrics)
+        row = organisation_metrics(payload, result, self.metrics)
+        for key, count in PATIENT_KEYS.items():  # for the guard rails; not stored
+            row[key] = float(getattr(result.tally, count))
+        return row
 
 
 @dataclass(frozen=True)

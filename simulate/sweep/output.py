@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulate.output.store import package_versions, scenario_hash, write_table, write_text
-from simulate.sweep.analysis import points_table, runs_table, sensitivity
+from simulate.sweep.analysis import points_table, runs_table, sensitivity, stability_warnings
 from simulate.sweep.plan import SweepPlan
 from simulate.sweep.runner import SEED_PLAN
 from simulate.sweep.store import STORE_NAME, RunStore
@@ -64,6 +64,10 @@ def write_outputs(
             put(indices, "sensitivity")
         else:
             skipped = {"all": "the sweep is incomplete; resume it to get sensitivity indices"}
+    warnings = [
+        *extra.get("warnings", []),
+        *stability_warnings(design.method, spec.n_samples, indices),
+    ]
     drawn: list[str] = []
     if figures:
         import matplotlib
@@ -111,6 +115,7 @@ def write_outputs(
         "versions": _versions(),
         "compute_seconds": round(store.seconds(), 3),
         **extra,
+        "warnings": warnings,
         "tables": table_info,
         "figures": drawn,
         "store": STORE_NAME,

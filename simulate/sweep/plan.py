@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulate.model.capacity import TeamLoad, team_loads
 from simulate.scenario.loader import ResolvedScenario, resolve_scenario
 from simulate.scenario.models import Scenario
 from simulate.sweep.design import Design, grid_values, make_design
@@ -31,6 +32,8 @@ class SweepPlan:
     design: Design
     evaluator: ScenarioEvaluator
     replications: int
+    point_loads: tuple[tuple[TeamLoad, ...], ...] = ()
+    """Each design point's expected team loads (``simulate validate``'s numbers)."""
 
     @property
     def scenario(self) -> Scenario:
@@ -90,8 +93,13 @@ def plan_sweep(source: str | Path, overrides: Sequence[str] = ()) -> SweepPlan:
                 ) from None
     design = make_design(spec)
     evaluator = ScenarioEvaluator(resolved.data, full, tuple(paths), tuple(spec.metrics))
+    loads: list[tuple[TeamLoad, ...]] = []
+
+    def note_loads(point: int, scenario: Scenario) -> None:
+        loads.append(tuple(team_loads(scenario)))
+
     try:
-        check_points(design, evaluator)
+        check_points(design, evaluator, note_loads)
     except BadPoint as bad:
         shown = ", ".join(f"{n}={v!r}" for n, v in zip(design.names, bad.values, strict=True))
         raise spec_error(
@@ -101,7 +109,7 @@ def plan_sweep(source: str | Path, overrides: Sequence[str] = ()) -> SweepPlan:
             main_file,
         ) from None
     replications = spec.replications or resolved.scenario.replications
-    return SweepPlan(resolved, spec, design, evaluator, replications)
+    return SweepPlan(resolved, spec, design, evaluator, replications, tuple(loads))
 
 
 def _which_end(parameter, value: Any) -> str:

@@ -9,6 +9,7 @@ only by their parameter values, never by the random numbers drawn. The design's 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from simulate.experiment.executors import Executor
 from simulate.sweep.design import Design
@@ -33,13 +34,19 @@ class BadPoint(Exception):
         self.message = message
 
 
-def check_points(design: Design, evaluator: Evaluator) -> None:
-    """Prepare every point once (cheap: a validation); raise BadPoint for the first bad one."""
+def check_points(
+    design: Design, evaluator: Evaluator, on_prepared: Callable[[int, Any], object] | None = None
+) -> None:
+    """Prepare every point once (cheap: a validation); raise BadPoint for the first bad one.
+
+    ``on_prepared(point, payload)`` sees each good point's payload (its scenario)."""
     for index, values in enumerate(design.values):
         try:
-            evaluator.prepare(values)
+            payload = evaluator.prepare(values)
         except PointError as error:
             raise BadPoint(index, values, str(error)) from None
+        if on_prepared is not None:
+            on_prepared(index, payload)
 
 
 def pending_tasks(
@@ -63,10 +70,13 @@ def run_design(
     store: RunStore,
     *,
     on_done: Callable[[int], object] | None = None,
+    on_row: Callable[[dict[str, float]], object] | None = None,
 ) -> int:
     """Run every missing (point, replication) and commit each as it finishes.
 
-    Returns how many runs this call added. ``on_done(total stored)`` follows each commit.
+    Returns how many runs this call added. ``on_done(total stored)`` follows each commit;
+    ``on_row(row)`` sees each run's row (its metrics and any extra keys the evaluator
+    adds, such as :data:`simulate.sweep.evaluate.PATIENT_KEYS`; only metrics are stored).
     """
     done = store.done()
     stored = len(done)
@@ -75,6 +85,8 @@ def run_design(
     for point, replication, row, seconds in executor.imap_unordered(run_task, tasks):
         store.add(point, replication, row, seconds)
         added += 1
+        if on_row:
+            on_row(row)
         if on_done:
             on_done(stored + added)
     return added
