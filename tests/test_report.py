@@ -168,23 +168,24 @@ def test_style_fan_chart(run_data):
         assert ax.get_ylabel()
 
 
-def test_income_figure_stacks_components_and_shows_penalties_below_zero(run_data):
+def test_income_figure_stacks_components_and_shows_incentives_at_their_own_scale(run_data):
     fig = fg.income_figure(run_data)
-    (ax,) = fig.axes
-    assert ax.get_ylabel() == "Income (currency per period)"
-    assert ax.get_xlabel() == "Physician"
-    labels = [t.get_text() for t in ax.get_xticklabels()]
+    top, bottom = fig.axes
+    assert top.get_ylabel() == "Income (currency per period)"
+    assert bottom.get_xlabel() == "Physician"
+    labels = [t.get_text() for t in bottom.get_xticklabels()]
     assert labels == run_data.physician_names
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "fee-for-service" in legend
+    assert "fee-for-service" in [t.get_text() for t in top.get_legend().get_texts()]
     table = fg.income_components(run_data)
     pay = run_data.payments
     post = pay[(pay["component"] == "incentives") & (pay["period"] >= 2)]
     # mean per period after warm-up: 2 replications x 14 periods
     assert table["penalties"].sum() == pytest.approx(post["amount"].clip(upper=0).sum() / 28)
-    if (table["penalties"] < 0).any():
-        assert "incentive penalties" in legend
-        assert min(p.get_y() + min(p.get_height(), 0) for p in ax.patches) < 0
+    penalties = [p for p in bottom.patches if p.get_gid() == "penalties"]
+    assert [p.get_height() for p in penalties] == pytest.approx(list(table["penalties"]))
+    if (table["penalties"] < 0).any():  # visible: the lower panel is scaled to incentives
+        low, high = bottom.get_ylim()
+        assert low <= table["penalties"].min() and high - low < 0.2 * top.get_ylim()[1]
 
 
 def test_funnel_limits_match_a_hand_computation():
@@ -321,9 +322,11 @@ def test_comparison_folder_gets_plane_ceac_table_and_variant_dashboards(comparis
     (ax,) = fg.ceac_figure(comparison).axes
     assert ax.get_ylabel().startswith("Probability best of all")
     assert len([line for line in ax.lines if line.get_gid() == "ceac"]) == 1
-    (ax,) = fg.trajectory_figure(comparison.variants, "value").axes
+    figure = fg.trajectory_figure(comparison.variants, "value")
+    (ax,) = figure.axes
     assert len([line for line in ax.lines if line.get_gid() == "variant"]) == 2
-    assert len(ax.get_legend().get_texts()) >= 2
+    (legend,) = figure.legends  # one legend, below the chart
+    assert {"baseline_ffs", "value_dashboard"} <= {t.get_text() for t in legend.get_texts()}
 
 
 def test_run_writes_dashboard_and_animation(tmp_path):

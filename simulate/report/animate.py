@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from simulate.report.data import RunData
 from simulate.report.describe import policy_windows
 from simulate.report.palette import POLICY, colour_map
+from simulate.units import period_unit
 
 MAX_FRAMES = 60
 DPI = 80
@@ -70,7 +71,8 @@ def animation_figure(run: RunData, replication: int = 0) -> tuple[Figure, FuncAn
     ax2.set_xlim(0, top)
     ax2.set_ylim(-0.6, len(names) - 0.4)
     ax2.tick_params(axis="y", labelsize=7)
-    ax2.set_xlabel(f"Value, last {window} periods (QALYs per 1,000)")
+    unit = period_unit(float(run.scenario.get("period_days", 30.4375)))
+    ax2.set_xlabel(f"Value, last {window} {unit}s (QALYs per 1,000)")
     ax2.set_title("Value dashboard rank (1 = best)", fontsize=10)
     title = fig.suptitle("", fontsize=10)
 
@@ -80,7 +82,7 @@ def animation_figure(run: RunData, replication: int = 0) -> tuple[Figure, FuncAn
             w.label for w in windows if w.start <= period and (w.end is None or period <= w.end)
         ]
         state = ("in force: " + ", ".join(active)) if active else "no policy in force"
-        ax1.set_title(f"Practice styles, period {period}", fontsize=10)
+        ax1.set_title(f"Practice styles, {unit} {period + 1}", fontsize=10)
         v = values.loc[period]
         order = v.rank(ascending=False, method="first", na_option="bottom").astype(int)
         n = len(names)

@@ -114,6 +114,26 @@ def new_figure(size: tuple[float, float] = FIGSIZE, ncols: int = 1) -> tuple[Fig
     return fig, list(axes)
 
 
+def legend_below(fig: Figure, axes: list, title: str | None = None) -> None:
+    """One legend for the figure, below the axes (never over the data or the titles),
+    with each label once."""
+    labels: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    if labels:
+        fig.legend(
+            list(labels.values()),
+            list(labels),
+            loc="outside lower center",
+            ncols=min(3, len(labels)),
+            fontsize=7,
+            frameon=False,
+            title=title,
+            title_fontsize=7,
+        )
+
+
 def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
     """Warm-up shaded grey, each policy's time in force shaded light, its start (solid)
     and end (dashed) as vertical lines named in the legend, on an axis of periods counted
@@ -171,19 +191,9 @@ def trajectory_figure(runs: Mapping[str, RunData], metric: str) -> Figure:
     mark_policies(ax, runs)
     reps = first.trajectories["replication"].nunique()
     ax.set_title(f"{TITLES.get(metric, metric)}: organisation, mean and 95% CI")
-    ax.text(
-        1.0,
-        1.0,
-        f"{reps} replications",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=7,
-        color=GREY,
-    )
     ax.set_xlabel(period_label(first))
     ax.set_ylabel(f"{metric} ({AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, ''))})", fontsize=8)
-    ax.legend(fontsize=7, loc="best", frameon=False, title=f"{reps} replications", title_fontsize=7)
+    legend_below(fig, [ax], title=f"{reps} replications")
     return fig
 
 
@@ -206,7 +216,7 @@ def style_fan_figure(run: RunData) -> Figure:
         ax.set_title(f"{TITLES[metric]} across physicians", fontsize=10)
         ax.set_xlabel(period_label(run), fontsize=8)
         ax.set_ylabel(STYLE_LABELS[metric], fontsize=8)
-        ax.legend(fontsize=7, frameon=False)
+    legend_below(fig, axes)
     fig.suptitle("Distribution of practice styles over time", fontsize=11)
     return fig
 
