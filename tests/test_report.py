@@ -362,3 +362,18 @@ def test_variant_folders_accept_names_or_objects_and_stay_inside(tmp_path):
     }
     with pytest.raises(ScenarioError, match="outside"):
         variant_folders(tmp_path, [{"name": "x", "folder": "../../etc"}])
+
+
+def test_run_warnings_are_shown_at_the_top_of_the_dashboard(run_dir, tmp_path):
+    import json
+
+    folder = tmp_path / "warned"
+    shutil.copytree(run_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["warnings"] = ["team medicine: utilisation 2.50 <b>"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    build_report(folder)
+    text = (folder / "dashboard.html").read_text(encoding="utf-8")
+    alert = text.index('role="alert"')
+    assert alert < text.index('id="headline"')  # above everything else
+    assert "utilisation 2.50 &lt;b&gt;" in text

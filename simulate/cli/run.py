@@ -35,6 +35,7 @@ from simulate.cli.common import (
     written,
 )
 from simulate.errors import ScenarioError
+from simulate.units import period_span, period_unit
 
 KEY_METRICS = (
     "episodes",
@@ -235,8 +236,9 @@ def _print_summary(result) -> None:
     rows = summary[(summary["level"] != "physician") & summary["metric"].isin(KEY_METRICS)]
     s = result.scenario
     table = Table(
-        title=f"{s.name}: {s.replications} replications, periods {s.warmup_periods + 1}-"
-        f"{s.horizon_periods} (mean per period or rate, 95% CI)",
+        title=f"{s.name}: {s.replications} replications, "
+        f"{period_span(s.period_days, s.warmup_periods, s.horizon_periods - 1)} "
+        f"(mean per {period_unit(s.period_days)} or rate, 95% CI)",
         title_justify="left",
     )
     table.add_column("metric")
