@@ -1,0 +1,1 @@
+"""Probabilistic sensitivity analysis: parameter distributions and value of information."""
