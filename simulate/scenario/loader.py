@@ -27,7 +27,7 @@ from simulate.scenario.yaml_source import (
 
 MAX_EXTENDS_DEPTH = 20
 OVERRIDE_SOURCE = "--set"
-EXPERIMENT_SECTIONS = ("variants", "sweep")
+EXPERIMENT_SECTIONS = ("variants", "sweep", "uncertainty")
 """Top-level keys describing experiments on a scenario, kept out of the Scenario model."""
 
 

@@ -1,0 +1,160 @@
+"""A PSA ready to run: the file's variants, its ``uncertainty:`` section, the parameter
+draws, and one sweep design point per (draw, variant).
+
+Seeds: the draws come from the section's ``seed``; replication k of every draw and every
+variant runs with the scenario's seed and k (common random numbers), so variants of one
+draw differ only by the scheme, and draws only by their parameter values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulate.compare.variants import VariantSet, load_variants
+from simulate.psa.distributions import Dirichlet
+from simulate.psa.sampling import correlate, correlation_matrix, unit_draws
+from simulate.psa.spec import UncertaintySpec, parse_uncertainty, spec_error
+from simulate.scenario.loader import resolve_scenario
+from simulate.scenario.yaml_source import Path_
+from simulate.sweep.design import Design
+from simulate.sweep.evaluate import organisation_metrics
+from simulate.sweep.points import PointError, build_scenario, check_path
+
+PSA_METRICS = ("cost", "payment_total", "qalys", "episodes", "value", "readmission_rate")
+"""Organisation window metrics stored per run (cost and QALYs make the economics)."""
+
+
+def draw_table(spec: UncertaintySpec) -> pd.DataFrame:
+    """[draw, path] the parameter values of every draw (a Dirichlet fills one column per
+    share), from the section's method, seed and correlations."""
+    dimension = sum(p.distribution.dimension for p in spec.parameters)
+    u = unit_draws(spec.draws, dimension, spec.method, spec.seed)
+    if spec.correlation:
+        starts = np.cumsum([0] + [p.distribution.dimension for p in spec.parameters])[:-1]
+        scalar = [
+            (p, int(start))
+            for p, start in zip(spec.parameters, starts, strict=True)
+            if not isinstance(p.distribution, Dirichlet)
+        ]
+        names = [p.paths[0] for p, _ in scalar]
+        by_label = {p.label: p.paths[0] for p, _ in scalar if p.label}
+        pairs = [
+            (
+                by_label.get(c.between[0], c.between[0]),
+                by_label.get(c.between[1], c.between[1]),
+                c.rho,
+            )
+            for c in spec.correlation
+        ]
+        columns = [start for _, start in scalar]
+        u[:, columns] = correlate(u[:, columns], correlation_matrix(names, pairs))
+    values: dict[str, np.ndarray] = {}
+    offset = 0
+    for p in spec.parameters:
+        k = p.distribution.dimension
+        if isinstance(p.distribution, Dirichlet):
+            shares = p.distribution.ppf(u[:, offset : offset + k])
+            for j, path in enumerate(p.paths):
+                values[path] = shares[:, j]
+        else:
+            values[p.paths[0]] = p.distribution.ppf(u[:, offset])
+        offset += k
+    return pd.DataFrame(values).rename_axis("draw")
+
+
+@dataclass(frozen=True)
+class PSAEvaluator:
+    """Runs replication k of one variant's scenario with one draw's parameter values."""
+
+    variants: tuple[dict[str, Any], ...]
+    """Each variant's scenario as plain data with every default filled in."""
+    paths: tuple[Path_, ...]
+    draws: tuple[tuple[float, ...], ...]
+    metrics: tuple[str, ...] = PSA_METRICS
+
+    def prepare(self, values: Sequence[Any]):
+        draw, variant = int(values[0]), int(values[1])
+        data = self.variants[variant]
+        return build_scenario(data, data, self.paths, self.draws[draw])
+
+    def evaluate(self, payload: Any, replication: int) -> dict[str, float]:
+        from simulate.model.world import run_replication
+
+        result = run_replication(payload, replication)
+        return organisation_metrics(payload, result, self.metrics)
+
+
+@dataclass(frozen=True)
+class PSAPlan:
+    """The validated PSA of a scenario file."""
+
+    variant_set: VariantSet
+    spec: UncertaintySpec
+    draws: pd.DataFrame
+    design: Design
+    evaluator: PSAEvaluator
+    replications: int
+
+    @property
+    def n_runs(self) -> int:
+        return self.design.n_points * self.replications
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must match for ``--resume`` to continue a stored PSA."""
+        from simulate.output.store import scenario_hash
+
+        return {
+            "kind": "psa",
+            "variants": [scenario_hash(v.scenario) for v in self.variant_set.variants],
+            "design": self.design.sha256(),
+            "draws": pd.util.hash_pandas_object(self.draws, index=True).sum().item(),
+            "replications": self.replications,
+            "metrics": list(self.evaluator.metrics),
+        }
+
+
+def plan_psa(source: str | Path, overrides: Sequence[str] = ()) -> PSAPlan:
+    """Resolve the file, its variants and uncertainty; ScenarioError (file, line, field)
+    for anything unusable, found before any run."""
+    resolved = resolve_scenario(source, overrides)
+    main_file = resolved.files[-1] if resolved.files else str(source)
+    spec = parse_uncertainty(resolved.extras.get("uncertainty"), resolved.lines, main_file)
+    variant_set = load_variants(source, overrides)
+    datas = tuple(v.scenario.model_dump(mode="json", by_alias=True) for v in variant_set.variants)
+    paths: list[Path_] = []
+    for index, parameter in enumerate(spec.parameters):
+        for k, text in enumerate(parameter.paths):
+            try:
+                paths.append(check_path(text, datas[0]))
+            except ValueError as exc:
+                where = ("parameters", index, "path") + ((k,) if len(parameter.paths) > 1 else ())
+                raise spec_error(where, str(exc), resolved.lines, main_file) from None
+    draws = draw_table(spec)
+    rows = tuple(tuple(float(x) for x in row) for row in draws.to_numpy())
+    evaluator = PSAEvaluator(datas, tuple(paths), rows)
+    n_variants = len(variant_set.variants)
+    design = Design(
+        "psa",
+        ("draw", "variant"),
+        tuple((d, v) for d in range(len(rows)) for v in range(n_variants)),
+    )
+    for values in design.values:
+        try:
+            evaluator.prepare(values)
+        except PointError as exc:
+            shown = ", ".join(f"{c}={draws.iloc[values[0]][c]:.4g}" for c in draws.columns)
+            raise spec_error(
+                ("parameters",),
+                f"draw {values[0]} ({shown}) makes variant "
+                f"'{variant_set.variants[values[1]].name}' invalid: {exc}",
+                resolved.lines,
+                main_file,
+            ) from None
+    replications = spec.replications or variant_set.replications
+    return PSAPlan(variant_set, spec, draws, design, evaluator, replications)

@@ -1,0 +1,111 @@
+"""The uncertainty: section and the PSA plan (simulate/psa/spec.py, simulate/psa/plan.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulate.errors import ScenarioError
+from simulate.psa.plan import draw_table, plan_psa
+from simulate.psa.spec import UncertaintySpec
+from simulate.scenario.loader import bundled_dir
+
+BASE = (
+    "name: tiny_psa\n"
+    f"extends: {bundled_dir() / 'baseline_ffs.yaml'}\n"
+    "horizon_periods: 3\n"
+    "warmup_periods: 1\n"
+    "replications: 2\n"
+    "variants:\n"
+    "  list:\n"
+    "    - name: ffs\n"
+    "    - name: salary\n"
+    "      set: {payment: {fee_for_service: null, salary: {annual: 150000}}}\n"
+)
+
+
+def write(tmp_path, uncertainty: str):
+    path = tmp_path / "psa.yaml"
+    path.write_text(BASE + "uncertainty:\n" + uncertainty)
+    return path
+
+
+def test_plan_has_one_point_per_draw_and_variant_with_values_from_the_distributions(tmp_path):
+    path = write(
+        tmp_path,
+        "  draws: 8\n"
+        "  method: lhs\n"
+        "  seed: 3\n"
+        "  parameters:\n"
+        "    - path: conditions[0].base_cost\n"
+        "      distribution: {type: gamma, mean: 1500, se: 150}\n"
+        "    - path: physician_traits.altruism.a\n"
+        "      distribution: {type: uniform, low: 1.0, high: 3.0}\n",
+    )
+    plan = plan_psa(path)
+    assert plan.design.n_points == 16 and plan.replications == 2 and plan.n_runs == 32
+    assert plan.design.values[:3] == ((0, 0), (0, 1), (1, 0))
+    assert list(plan.draws.columns) == ["conditions[0].base_cost", "physician_traits.altruism.a"]
+    altruism = plan.draws["physician_traits.altruism.a"].to_numpy()
+    assert sorted(np.floor((altruism - 1.0) / 2.0 * 8).astype(int)) == list(range(8))  # LHS
+    scenario = plan.evaluator.prepare((5, 1))
+    assert scenario.conditions[0].base_cost == pytest.approx(plan.draws.iloc[5, 0])
+    assert scenario.payment.salary is not None  # the variant's own scheme
+    assert plan.fingerprint() == plan_psa(path).fingerprint()  # reproducible draws
+
+
+def test_dirichlet_shares_fill_several_paths_and_sum_to_one():
+    spec = UncertaintySpec.model_validate(
+        {
+            "draws": 50,
+            "parameters": [
+                {
+                    "path": ["a", "b", "c"],
+                    "distribution": {"type": "dirichlet", "alpha": [2, 3, 5]},
+                },
+                {"path": "d", "distribution": {"type": "normal", "mean": 0, "se": 1}},
+            ],
+            "correlation": [],
+        }
+    )
+    table = draw_table(spec)
+    assert list(table.columns) == ["a", "b", "c", "d"]
+    assert np.allclose(table[["a", "b", "c"]].sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize(
+    "body, field, message",
+    [
+        (
+            "  parameters:\n    - path: conditions[0].base_cots\n"
+            "      distribution: {type: gamma, mean: 1500, se: 150}\n",
+            "uncertainty.parameters[0].path",
+            "base_cost",
+        ),
+        (
+            "  parameters:\n    - path: conditions[0].base_cost\n"
+            "      distribution: {type: gama, mean: 1500, se: 150}\n",
+            "uncertainty.parameters[0].distribution",
+            "unknown distribution type",
+        ),
+        (
+            "  draws: 1\n  parameters:\n    - path: conditions[0].base_cost\n"
+            "      distribution: {type: gamma, mean: 1500, se: 150}\n",
+            "uncertainty.draws",
+            "greater than or equal to 2",
+        ),
+        (
+            "  parameters:\n    - path: conditions[0].base_cost\n"
+            "      distribution: {type: normal, mean: -5000, se: 1}\n",
+            "uncertainty.parameters",
+            "makes variant",
+        ),
+    ],
+)
+def test_bad_sections_name_file_line_and_field(tmp_path, body, field, message):
+    path = write(tmp_path, body)
+    with pytest.raises(ScenarioError) as caught:
+        plan_psa(path)
+    error = caught.value
+    assert error.field == field and message in error.message
+    assert error.file == str(path) and error.line is not None
