@@ -17,9 +17,11 @@ from matplotlib.transforms import Bbox
 import simulate
 from simulate.compare.core import compare
 from simulate.output.store import write_run
+from simulate.report import economics_figures as ef
 from simulate.report import figures as fg
 from simulate.report.animate import animation_figure
 from simulate.report.build import PLAIN_TEXT
+from simulate.report.charts import save_figure
 from simulate.report.data import load_comparison, load_run
 from simulate.sweep import figures as sweep_figures
 from simulate.sweep.design import Design
@@ -129,8 +131,8 @@ def test_run_figures_have_no_overlapping_or_clipped_text(run_data):
 
 def test_comparison_figures_have_no_overlapping_or_clipped_text(comparison_data):
     figures = {
-        "ce_plane": fg.ce_plane_figure(comparison_data),
-        "ceac": fg.ceac_figure(comparison_data),
+        "ce_plane": ef.ce_plane_figure(comparison_data),
+        "ceac": ef.ceac_figure(comparison_data),
         "trajectory_value": fg.trajectory_figure(comparison_data.variants, "value"),
     }
     with matplotlib.rc_context(PLAIN_TEXT):
@@ -168,8 +170,35 @@ def test_sweep_figures_have_no_overlapping_or_clipped_text():
 
 def test_figures_are_saved_at_the_size_checked(run_data, tmp_path: Path):
     fig = fg.funnel_figure(run_data)
-    (png, _svg) = fg.save_figure(fig, tmp_path, "funnel")
+    (png, _svg) = save_figure(fig, tmp_path, "funnel")
     from PIL import Image
 
     with Image.open(png) as image:
         assert image.size == (round(fig.bbox.width), round(fig.bbox.height))
+
+
+def test_psa_figures_have_no_overlapping_or_clipped_text():
+    grid = np.linspace(0, 100_000, 21)
+    losses = pd.DataFrame(
+        {
+            "threshold": np.repeat(grid, 2),
+            "variant": ["fee_for_service", "value_dashboard"] * len(grid),
+            "expected_loss": np.column_stack([grid * 0.3, 30_000 - grid * 0.2]).reshape(-1),
+        }
+    )
+    evppi = pd.DataFrame(
+        {
+            "parameters": ["physician_traits.peer_sensitivity.a", "conditions[0].base_cost"],
+            "evppi": [1200.0, 300.0],
+            "evppi_se": [100.0, 80.0],
+            "evpi": 1500.0,
+            "threshold": 20_000.0,
+        }
+    )
+    loss_chart = ef.expected_loss_chart(losses, ["fee_for_service", "value_dashboard"], [20_000])
+    (evpi_line,) = [line for line in loss_chart.axes[0].lines if line.get_gid() == "evpi"]
+    lowest = losses.groupby("threshold")["expected_loss"].min().to_numpy()
+    assert list(evpi_line.get_ydata()) == pytest.approx(list(lowest))  # the EVPI curve
+    figures = {"expected_loss": loss_chart, "evppi": ef.evppi_chart(evppi)}
+    found = {name: layout_problems(fig) for name, fig in figures.items()}
+    assert {name: p for name, p in found.items() if p} == {}

@@ -17,6 +17,7 @@ import simulate
 from simulate.cli import app
 from simulate.output.store import write_run
 from simulate.report import build_report
+from simulate.report import economics_figures as ef
 from simulate.report import figures as fg
 from simulate.report.data import load_comparison, load_run
 from simulate.report.stats import Z95, Z998, funnel_limits, funnel_points
@@ -312,14 +313,14 @@ def test_comparison_folder_gets_plane_ceac_table_and_variant_dashboards(comparis
     assert 'id="comparison"' in text and "http" not in text
     assert 'href="variants/value_dashboard/dashboard.html"' in text
     comparison = load_comparison(comparison_dir)
-    (ax,) = fg.ce_plane_figure(comparison).axes
+    (ax,) = ef.ce_plane_figure(comparison).axes
     assert ax.get_xlabel() == "Incremental QALYs (QALYs per period)"
     assert ax.get_ylabel() == "Incremental cost (currency per period)"
     thresholds = [line for line in ax.lines if line.get_gid() == "threshold"]
     assert len(thresholds) == 2
     x, y = thresholds[1].get_xdata(), thresholds[1].get_ydata()
     assert y[1] / x[1] == pytest.approx(30000)
-    (ax,) = fg.ceac_figure(comparison).axes
+    (ax,) = ef.ceac_figure(comparison).axes
     assert ax.get_ylabel().startswith("Probability best of all")
     assert len([line for line in ax.lines if line.get_gid() == "ceac"]) == 1
     figure = fg.trajectory_figure(comparison.variants, "value")

@@ -7,7 +7,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from simulate.output.store import write_text
+from simulate.report import economics_figures as ef
 from simulate.report import figures as fg
+from simulate.report.charts import save_figure
 from simulate.report.comparison_page import comparison_dashboard
 from simulate.report.dashboard import run_dashboard
 from simulate.report.data import (
@@ -29,7 +31,7 @@ PLAIN_TEXT = {"text.parse_math": False}
 
 
 def _save(fig: Figure, folder: Path, stem: str, title: str, caption: str, refs: list) -> list[Path]:
-    paths = fg.save_figure(fig, folder, stem)
+    paths = save_figure(fig, folder, stem)
     refs.append(FigureRef(title, caption, paths[0]))
     return paths
 
@@ -121,7 +123,7 @@ def build_comparison_report(comparison: ComparisonData, *, animate: bool = False
     refs: list[FigureRef] = []
     if not comparison.ce_replications.empty:
         written += _save(
-            fg.ce_plane_figure(comparison),
+            ef.ce_plane_figure(comparison),
             folder,
             "ce_plane",
             "Cost-effectiveness plane",
@@ -132,7 +134,7 @@ def build_comparison_report(comparison: ComparisonData, *, animate: bool = False
         )
     if not comparison.ceac.empty:
         written += _save(
-            fg.ceac_figure(comparison),
+            ef.ceac_figure(comparison),
             folder,
             "ceac",
             "Acceptability curves and frontier",

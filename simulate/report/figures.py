@@ -1,7 +1,8 @@
-"""The report's figures: one function per figure, each returning a matplotlib Figure.
+"""The run's figures: one function per figure, each returning a matplotlib Figure.
 
 Figures are built with ``matplotlib.figure.Figure`` (no pyplot state, Agg rendering), so
-they can be inspected in tests and saved by :func:`save_figure`.
+they can be inspected in tests and saved by :func:`simulate.report.charts.save_figure`.
+The economics figures are in :mod:`simulate.report.economics_figures`.
 """
 
 from __future__ import annotations
@@ -9,21 +10,19 @@ from __future__ import annotations
 import textwrap
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import PercentFormatter
 
 from simulate.accounts.metrics import METRIC_UNITS
-from simulate.output.store import atomic_write
-from simulate.report.data import ComparisonData, RunData
+from simulate.report.charts import THOUSANDS, legend_below, new_figure
+from simulate.report.data import RunData
 from simulate.report.describe import policy_windows
 from simulate.report.palette import (
     COMPONENT_COLOURS,
     DPI,
-    FIGSIZE,
     GREY,
     POLICY,
     colour,
@@ -101,37 +100,6 @@ def period_label(run: RunData) -> str:
     if unit == "period":
         return f"Period (from 1; 1 period = {days:.3g} days)"
     return f"{unit.capitalize()} (from 1)"
-
-
-def new_figure(size: tuple[float, float] = FIGSIZE, ncols: int = 1) -> tuple[Figure, list]:
-    """A figure with ``ncols`` axes side by side."""
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    for ax in axes:
-        ax.grid(True, color="#dddddd", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-    return fig, list(axes)
-
-
-def legend_below(fig: Figure, axes: list, title: str | None = None) -> None:
-    """One legend for the figure, below the axes (never over the data or the titles),
-    with each label once."""
-    labels: dict[str, object] = {}
-    for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            labels.setdefault(label, handle)
-    if labels:
-        fig.legend(
-            list(labels.values()),
-            list(labels),
-            loc="outside lower center",
-            ncols=min(3, len(labels)),
-            fontsize=7,
-            frameon=False,
-            title=title,
-            title_fontsize=7,
-        )
 
 
 def mark_policies(ax, runs: Mapping[str, RunData]) -> None:
@@ -373,158 +341,3 @@ def value_quadrant_figure(run: RunData) -> Figure:
     axes[0].set_ylabel("QALYs gained per episode (up is better)", fontsize=8)
     fig.suptitle("Physicians' value: cost and outcome per episode, within each team", fontsize=11)
     return fig
-
-
-THOUSANDS = StrMethodFormatter("{x:,.0f}")
-"""Axis labels of currency amounts: 1,500,000 rather than 1.5 with a 1e6 offset."""
-
-
-def _compact(x: float, _pos: object = None) -> str:
-    """1,500,000 as 1.5M, 250,000 as 250k, 900 as 900 (axis ticks of large amounts)."""
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{x / size:,.4g}{suffix}"
-    return f"{x:,.4g}"
-
-
-COMPACT = FuncFormatter(_compact)
-"""Axis labels of large currency amounts: 1.5M, 250k."""
-CHI2_2DF_95 = 5.991464547107979
-"""95% quantile of chi-squared with 2 degrees of freedom (the confidence ellipse's size)."""
-
-
-def confidence_ellipse(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float] | None:
-    """(width, height, angle in degrees) of the 95% confidence ellipse of the mean of
-    (x, y), from their sample covariance / n (normal approximation); None below 3 points
-    or when the points lie on a line."""
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = np.asarray(x, dtype=float)[keep], np.asarray(y, dtype=float)[keep]
-    if len(x) < 3:
-        return None
-    cov = np.cov(x, y) / len(x)
-    values, vectors = np.linalg.eigh(cov)
-    if not np.all(values > 0):
-        return None
-    width, height = 2.0 * np.sqrt(CHI2_2DF_95 * values[::-1])
-    angle = float(np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1])))
-    return float(width), float(height), angle
-
-
-def ce_plane_figure(comparison: ComparisonData) -> Figure:
-    """Incremental cost against incremental QALYs: points per replication, each scheme's
-    mean with its 95% confidence ellipse, and the threshold lines."""
-    from matplotlib.patches import Ellipse
-
-    fig, (ax,) = new_figure((6.4, 4.6))
-    ce = comparison.ce_replications
-    variants = [v for v in comparison.variants if v != comparison.reference]
-    if not ce.empty:
-        variants = [v for v in dict.fromkeys(ce["variant"]) if v != comparison.reference]
-    colours = colour_map([*comparison.variants, *variants])
-    for variant in variants:
-        rows = ce[ce["variant"] == variant] if not ce.empty else ce
-        if rows.empty:
-            continue
-        x, y = rows["incremental_qalys"].to_numpy(), rows["incremental_cost"].to_numpy()
-        ax.scatter(x, y, color=colours[variant], s=10, alpha=0.45, lw=0)
-        ax.scatter(
-            np.nanmean(x),
-            np.nanmean(y),
-            color=colours[variant],
-            s=60,
-            edgecolor="black",
-            lw=0.6,
-            zorder=4,
-            label=str(variant),
-            gid="mean",
-        )
-        shape = confidence_ellipse(x, y)
-        if shape is not None:
-            ax.add_patch(
-                Ellipse(
-                    (np.nanmean(x), np.nanmean(y)),
-                    *shape[:2],
-                    angle=shape[2],
-                    fill=False,
-                    color=colours[variant],
-                    lw=1.2,
-                    gid="ellipse",
-                )
-            )
-    ax.axhline(0, color="black", lw=0.8)
-    ax.axvline(0, color="black", lw=0.8)
-    x_extent = 1.0
-    if not ce.empty and ce["incremental_qalys"].notna().any():
-        x_extent = float(np.nanmax(np.abs(ce["incremental_qalys"]))) * 1.2 or 1.0
-    xs = np.array([-x_extent, x_extent])
-    for j, threshold in enumerate(comparison.thresholds):
-        ax.plot(
-            xs,
-            threshold * xs,
-            color=GREY,
-            ls=("--", ":", "-.")[j % 3],
-            lw=1,
-            label=f"{threshold:,.0f} per QALY",
-            gid="threshold",
-        )
-    ax.set_xlim(-x_extent, x_extent)
-    if not ce.empty and ce["incremental_cost"].notna().any():
-        y_extent = float(np.nanmax(np.abs(ce["incremental_cost"]))) * 1.2 or 1.0
-        ax.set_ylim(-y_extent, y_extent)
-    ax.yaxis.set_major_formatter(COMPACT)
-    ax.set_title(f"Cost-effectiveness plane against {comparison.reference}")
-    ax.set_xlabel("Incremental QALYs (QALYs per period)")
-    ax.set_ylabel("Incremental cost (currency per period)")
-    ax.legend(fontsize=7, frameon=False, loc="best")
-    return fig
-
-
-def ceac_figure(comparison: ComparisonData) -> Figure:
-    """Acceptability curves (probability of the highest NMB of all schemes) by threshold,
-    with the acceptability frontier (the scheme of highest expected NMB) drawn thick."""
-    fig, (ax,) = new_figure((6.4, 4.2))
-    ceac = comparison.ceac
-    if not ceac.empty:
-        colours = colour_map([*comparison.variants, *ceac["variant"].astype(str)])
-        for variant, rows in ceac.groupby("variant", sort=False):
-            rows = rows.sort_values("threshold")
-            ax.plot(
-                rows["threshold"],
-                rows["probability"],
-                color=colours[str(variant)],
-                lw=1.4,
-                label=str(variant),
-                gid="ceac",
-            )
-        if "optimal" in ceac:
-            best = ceac[ceac["optimal"].astype(bool)].sort_values("threshold")
-            ax.plot(
-                best["threshold"],
-                best["probability"],
-                color=GREY,
-                lw=5,
-                alpha=0.45,
-                zorder=1,
-                label="frontier (highest expected NMB)",
-                gid="frontier",
-            )
-        ax.set_xlim(0, float(ceac["threshold"].max()))
-    ax.xaxis.set_major_formatter(COMPACT)
-    for t in comparison.thresholds:
-        ax.axvline(t, color=GREY, ls=":", lw=1, gid="asked")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Which scheme is best, by willingness to pay")
-    ax.set_xlabel("Willingness to pay (currency per QALY)")
-    ax.set_ylabel("Probability best of all (share of replications)")
-    ax.legend(fontsize=7, frameon=False, loc="best")
-    return fig
-
-
-def save_figure(fig: Figure, directory: Path, stem: str) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` atomically; returns the paths."""
-    paths = []
-    for fmt in ("png", "svg"):
-        path = directory / f"{stem}.{fmt}"
-        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=DPI))
-        paths.append(path)
-    return paths
