@@ -16,6 +16,7 @@ from simulate.cli.common import (
     QuietOption,
     SetOption,
     WorkersOption,
+    announce,
     app,
     check_results_target,
     err,
@@ -115,29 +116,28 @@ def compare(
         quiet=quiet,
     )
     try:
-        with stoppable():
-            with progress:
-                task = progress.add_task("compare", total=total)
-                comparison = run_comparison(
-                    variant_set,
-                    workers=n_workers,
-                    on_done=lambda done: progress.update(task, completed=done),
-                )
-            write_results(
-                directory,
-                lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
-                kind="comparison",
-                overwrite=overwrite,
+        with stoppable(), progress:
+            task = progress.add_task("compare", total=total)
+            comparison = run_comparison(
+                variant_set,
+                workers=n_workers,
+                on_done=lambda done: progress.update(task, completed=done),
             )
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)
         written()  # nothing to write
-        err.print(
+        announce(
             f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
             "nothing written",
-            highlight=False,
+            EXIT_INTERRUPTED[signum],
         )
         raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    write_results(
+        directory,
+        lambda folder: comparison.write_into(folder, extra={"workers": n_workers}),
+        kind="comparison",
+        overwrite=overwrite,
+    )
     if not quiet:
         print_comparison(out, comparison)
         out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
