@@ -93,6 +93,7 @@ class _State:
     pending: int | None = None  # the first stopping signal received
     written_to: Path | None = None  # results written whole there
     code: int | None = None  # an interruption was announced, with this status
+    failed: int | None = None  # the command ended with this error status (said in a line)
 
 
 def announce(text: str, code: int) -> None:
@@ -121,12 +122,19 @@ def _exit_at_once(signum: int, frame) -> None:
     status already announced), saying so in one line unless a line was said."""
     import os
 
+    if _State.failed:  # the command failed and said so: keep its status
+        os._exit(_State.failed)
     if _State.code is None:
         name = signal.Signals(signum).name
         with contextlib.suppress(Exception):
             announce(f"interrupted ({name}) while exiting; {_results_said()}", 0)
     code = _State.code or EXIT_INTERRUPTED[signum]
     os._exit(code)
+
+
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def run_command_line(early: Sequence[int] = ()) -> None:
@@ -140,9 +148,11 @@ def run_command_line(early: Sequence[int] = ()) -> None:
 
     _State.main = True
     # Registered first, so called last of the exit handlers: from then on Python tears
-    # itself down, resetting signal handlers to the system's defaults, and a signal
-    # would kill the process without a word; the command is over, so it is held off.
-    atexit.register(signal.pthread_sigmask, signal.SIG_BLOCK, STOP_SIGNALS)
+    # itself down and resets its signal handlers to the system's defaults, and a signal
+    # (taken by any thread, a numerical library's included) would kill the process
+    # without a word. The command is over by then: the signals are ignored (Python
+    # leaves ignored signals ignored).
+    atexit.register(_ignore_stop_signals)
     if early:
         _State.pending = int(early[0])
     for signum in STOP_SIGNALS:
@@ -161,7 +171,9 @@ def run_command_line(early: Sequence[int] = ()) -> None:
     except SystemExit as done:
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
-        if _State.pending is None or _State.code is not None or done.code not in (0, None):
+        if done.code not in (0, None):
+            _State.failed = done.code if isinstance(done.code, int) else 1
+        if _State.pending is None or _State.code is not None or _State.failed:
             raise
         # A signal came, but library code swallowed its exception: honour it now.
         name = signal.Signals(_State.pending).name
