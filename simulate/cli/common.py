@@ -132,6 +132,23 @@ def _exit_at_once(signum: int, frame) -> None:
     os._exit(code)
 
 
+def _unraisable(hook):
+    """A ``sys.unraisablehook`` that drops :class:`Interrupted` quietly: a signal whose
+    exception Python cannot raise (it came during a weakref callback or a ``__del__``)
+    is noted as pending and honoured later, and the handlers are armed again for the
+    next signal. Anything else goes to ``hook``."""
+
+    def unraisable(info) -> None:
+        if isinstance(info.exc_value, Interrupted):
+            if _State.code is None:
+                for signum in STOP_SIGNALS:
+                    signal.signal(signum, raise_interrupted)
+            return
+        hook(info)
+
+    return unraisable
+
+
 def _ignore_stop_signals() -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
@@ -145,6 +162,7 @@ def run_command_line(early: Sequence[int] = ()) -> None:
     is honoured when the command ends. ``early`` holds signals noted before this was
     called (while Python imported the command line)."""
     import atexit
+    import sys
 
     _State.main = True
     # Registered first, so called last of the exit handlers: from then on Python tears
@@ -153,6 +171,7 @@ def run_command_line(early: Sequence[int] = ()) -> None:
     # without a word. The command is over by then: the signals are ignored (Python
     # leaves ignored signals ignored).
     atexit.register(_ignore_stop_signals)
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
     if early:
         _State.pending = int(early[0])
     for signum in STOP_SIGNALS:
@@ -166,7 +185,8 @@ def run_command_line(early: Sequence[int] = ()) -> None:
             signal.signal(signum, signal.SIG_IGN)
         signum = stop_signal(stop)
         code = EXIT_INTERRUPTED[signum]
-        announce(f"interrupted ({signal.Signals(signum).name}): {_results_said()}", code)
+        said = _results_said() if _State.written_to else "nothing finished, nothing written"
+        announce(f"interrupted ({signal.Signals(signum).name}): {said}", code)
         raise SystemExit(code) from None
     except SystemExit as done:
         for signum in STOP_SIGNALS:
