@@ -180,10 +180,14 @@ def run_command_line(early: Sequence[int] = ()) -> None:
         if early:
             raise Interrupted(early[0])
         app()
-    except (KeyboardInterrupt, Interrupted) as stop:
+    except (KeyboardInterrupt, Interrupted, Exception) as stop:
+        if not isinstance(stop, KeyboardInterrupt | Interrupted) and _State.pending is None:
+            raise
+        # An error after a signal is the signal's doing (an extension module whose
+        # initialisation it broke turns it into "ImportError: initialization failed").
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
-        signum = stop_signal(stop)
+        signum = stop_signal(stop) if not isinstance(stop, Exception) else _State.pending
         code = EXIT_INTERRUPTED[signum]
         said = _results_said() if _State.written_to else "nothing finished, nothing written"
         announce(f"interrupted ({signal.Signals(signum).name}): {said}", code)
