@@ -20,6 +20,7 @@ from simulate.output.folders import (
     current_umask,
     remove_stale_staging,
     results_kind,
+    staging_folder,
 )
 from simulate.output.store import write_directory
 
@@ -136,6 +137,14 @@ def test_staging_left_by_a_killed_process_is_removed_and_a_live_ones_kept(tmp_pa
         (folder / OWNER).write_text(str(pid))
     assert remove_stale_staging(out) == [dead]
     assert live.exists() and not dead.exists()
+    # The writer's id is in the name from the folder's first instant: a SIGKILL before
+    # the owner mark was written leaves a folder known to be stale all the same.
+    mine = staging_folder(out)
+    assert mine.name.startswith(f".out.new-{os.getpid()}-")
+    unmarked = tmp_path / f".out.new-{2**22 + 12345}-abc_1234"
+    unmarked.mkdir()
+    assert remove_stale_staging(out) == [unmarked]
+    assert mine.exists()
 
 
 def test_a_manifest_reruns_only_what_it_recorded_and_checks_it_as_a_file(tmp_path):

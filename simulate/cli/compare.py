@@ -18,6 +18,7 @@ from simulate.cli.common import (
     QuietOption,
     SetOption,
     WorkersOption,
+    announce,
     app,
     check_report_options,
     check_results_target,
@@ -124,38 +125,37 @@ def compare(
         quiet=quiet,
     )
     try:
-        with stoppable():
-            with progress:
-                task = progress.add_task("compare", total=total)
-                comparison = run_comparison(
-                    variant_set,
-                    workers=n_workers,
-                    on_done=lambda done: progress.update(task, completed=done),
-                )
-            per_variant, warnings = _warnings(comparison)
-            write_results(
-                directory,
-                with_report(
-                    lambda folder: comparison.write_into(
-                        folder,
-                        extra={"workers": n_workers, "warnings": warnings},
-                        variant_extra={k: {"warnings": v} for k, v in per_variant.items()},
-                    ),
-                    no_report=no_report,
-                    animate=animate,
-                ),
-                kind="comparison",
-                overwrite=overwrite,
+        with stoppable(), progress:
+            task = progress.add_task("compare", total=total)
+            comparison = run_comparison(
+                variant_set,
+                workers=n_workers,
+                on_done=lambda done: progress.update(task, completed=done),
             )
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)
         written()  # nothing to write
-        err.print(
+        announce(
             f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
             "nothing written",
-            highlight=False,
+            EXIT_INTERRUPTED[signum],
         )
         raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    per_variant, warnings = _warnings(comparison)
+    write_results(
+        directory,
+        with_report(
+            lambda folder: comparison.write_into(
+                folder,
+                extra={"workers": n_workers, "warnings": warnings},
+                variant_extra={k: {"warnings": v} for k, v in per_variant.items()},
+            ),
+            no_report=no_report,
+            animate=animate,
+        ),
+        kind="comparison",
+        overwrite=overwrite,
+    )
     print_warnings(warnings)
     if not quiet:
         print_comparison(out, comparison)

@@ -20,6 +20,7 @@ from simulate.cli.common import (
     QuietOption,
     SetOption,
     WorkersOption,
+    announce,
     app,
     check_report_options,
     check_results_target,
@@ -174,18 +175,19 @@ def run(
                 on_done=lambda done: progress.update(task, completed=done),
                 on_result=finished.__setitem__,
             )
-        complete = True
+        complete, interrupted = True, False
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)  # SIGTERM waits from here: what is kept gets written
         code = EXIT_INTERRUPTED[signum]
         if not finished:
-            name = signal.Signals(signum).name
-            err.print(f"interrupted ({name}): nothing finished, nothing written")
             written()
+            name = signal.Signals(signum).name
+            announce(f"interrupted ({name}): nothing finished, nothing written", code)
             raise typer.Exit(code) from None
         kept = [finished[k] for k in sorted(finished)]
         result = build_result(scenario, kept, elapsed_seconds=time.perf_counter() - started)
-        complete = False
+        complete = len(kept) == scenario.replications  # stopped after the last one
+        interrupted = True
     from simulate.experiment.guards import run_warnings
     from simulate.model.capacity import team_loads
 
@@ -211,13 +213,14 @@ def run(
     )
     write_results(directory, write_all, kind="run", overwrite=overwrite)
     print_warnings(warnings)
-    if not complete:
+    if interrupted:
         written()
         n = len(result.replications)
-        err.print(
-            f"interrupted: {n} of {scenario.replications} replications finished and were "
-            f"written to {directory} (manifest: complete false)",
-            highlight=False,
+        announce(
+            f"interrupted ({signal.Signals(signum).name}): {n} of {scenario.replications} "
+            f"replications finished and were written to {directory} "
+            f"(manifest: complete {str(complete).lower()})",
+            code,
         )
         raise typer.Exit(code)
     if not quiet:

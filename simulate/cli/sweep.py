@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -19,13 +20,15 @@ from simulate.cli.common import (
     ScenarioFile,
     SetOption,
     WorkersOption,
+    announce,
     app,
     check_results_target,
-    err,
+    deferred_signals,
     fail,
     out,
     print_warnings,
     progress_bar,
+    results_written,
     stop_signal,
     stoppable,
     written,
@@ -187,7 +190,8 @@ def sweep(
                     on_row=note_patients,
                 )
     except (KeyboardInterrupt, Interrupted) as stop:
-        code = EXIT_INTERRUPTED[stop_signal(stop)]  # SIGTERM waits: the store gets written
+        stopped_by = stop_signal(stop)  # further signals wait: the store gets written
+        code = EXIT_INTERRUPTED[stopped_by]
     except ScenarioError as error:
         store.close()
         fail(error)
@@ -199,21 +203,38 @@ def sweep(
         "runs_this_session": session[0],
         "warnings": sweep_warnings(plan.point_loads, patients, _point_names(plan)),
     }
-    try:
-        manifest = write_outputs(plan, store, directory, extra=extra, figures=code == 0)
-    finally:
-        store.close()
-        if code:
+    if code:  # stopping signals are ignored from the interruption on
+        try:
+            manifest = write_outputs(plan, store, directory, extra=extra, figures=False)
+        finally:
+            store.close()
             written()
-    print_warnings(manifest["warnings"])
-    if code:
-        err.print(
-            f"interrupted: {manifest['runs_finished']} of {plan.n_runs} runs are kept in "
-            f"{directory} (manifest: complete false); continue with --resume",
-            highlight=False,
-            soft_wrap=True,
+        print_warnings(manifest["warnings"])
+        left = (
+            "(manifest: complete false); continue with --resume"
+            if not manifest["complete"]
+            else "(all of them); --resume writes the figures"
+        )
+        announce(
+            f"interrupted ({signal.Signals(stopped_by).name}): {manifest['runs_finished']} of "
+            f"{plan.n_runs} runs are kept in {directory} {left}",
+            code,
         )
         raise typer.Exit(code)
+    try:
+        with deferred_signals() as received:
+            manifest = write_outputs(plan, store, directory, extra=extra)
+    finally:
+        store.close()
+    results_written(directory)
+    print_warnings(manifest["warnings"])
+    if received:
+        announce(
+            f"interrupted ({signal.Signals(received[0]).name}) while writing: the sweep's "
+            f"results were finished and written whole to '{directory}'",
+            EXIT_INTERRUPTED[received[0]],
+        )
+        raise typer.Exit(EXIT_INTERRUPTED[received[0]])
     if not quiet:
         new = manifest["runs_finished"] - already
         out.print(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,8 @@ WRITTEN = {
 """What the project writes in a results folder of each kind (names and patterns)."""
 OWNER = ".valuesim-owner"
 """In a staging folder while it is written: the writing process's id."""
+STAGING_PID = re.compile(r"\.new-(\d+)-[a-z0-9_]{8}$")
+"""A staging folder's name: ``.NAME.new-PID-`` and mkdtemp's eight characters."""
 
 
 class ResultsKept(Exception):
@@ -128,10 +131,14 @@ def check_target(directory: Path, kind: str, *, overwrite: bool) -> None:
 
 
 def staging_folder(directory: Path) -> Path:
-    """A fresh hidden folder beside ``directory`` to write results into, marked with
-    this process's id; stale ones that killed processes left behind are removed."""
+    """A fresh hidden folder beside ``directory`` to write results into, named and
+    marked with this process's id (``.NAME.new-PID-XXXXXXXX``: the name is there from
+    the folder's first instant, so a SIGKILL at any moment leaves a folder whose writer
+    is known); stale ones that killed processes left behind are removed."""
     remove_stale_staging(directory)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{directory.name}.new-{os.getpid()}-", dir=directory.parent)
+    )
     os.chmod(staging, 0o777 & ~current_umask())
     (staging / OWNER).write_text(str(os.getpid()), encoding="utf-8")
     return staging
@@ -153,9 +160,10 @@ def remove_stale_staging(directory: Path) -> list[Path]:
     except OSError:
         return removed
     for folder in siblings:
+        named = STAGING_PID.search(folder.name)
         owner = folder / OWNER
         try:
-            pid = int(owner.read_text(encoding="utf-8"))
+            pid = int(named.group(1)) if named else int(owner.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             # no owner mark: an interrupted write of an older version, or one being set up
             try:
