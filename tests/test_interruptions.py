@@ -136,3 +136,25 @@ def test_pool_workers_die_with_a_coordinator_killed_by_sigkill(tmp_path):
         time.sleep(0.1)
     assert not [pid for pid in workers if alive(pid)], "orphaned workers"
     assert not (tmp_path / "run").exists()
+
+
+def test_a_stuck_pool_thread_does_not_hold_the_exit(tmp_path):
+    """An aborted pool whose manager thread stays blocked (a worker killed mid-result)
+    must not keep the command alive at exit: it leaves with the command's status."""
+    script = (
+        "import threading, sys\n"
+        "from simulate.experiment import executors\n"
+        "blocked = threading.Thread(target=threading.Event().wait)  # never set\n"
+        "blocked.start()\n"
+        "executors._STUCK_THREADS.append(blocked)\n"
+        "sys.argv = ['simulate', 'validate', 'baseline_ffs']\n"
+        "from simulate.cli import main\n"
+        "main()\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ok" in done.stdout  # the command's output was flushed before leaving
+    assert time.monotonic() - started < 30

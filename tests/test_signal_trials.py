@@ -104,7 +104,10 @@ def finish(command: list[str], tag: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def busy_cores():
     """Two busy loops beside the trials (both cores of a small machine), killed at the end."""
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    # Each loop ends by itself after 15 minutes, so one left by a killed test run cannot
+    # load the machine for long.
+    code = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
     yield loops
     for loop in loops:
         loop.kill()

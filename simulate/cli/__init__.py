@@ -15,8 +15,29 @@ for _command in ("run", "validate", "catalog", "compare", "report", "sweep"):
 
 def main(early: Sequence[int] = ()) -> None:
     """Run the command line, with Ctrl-C, SIGTERM and SIGHUP honoured throughout
-    (``early``: signals noted while it was imported; see ``simulate.__main__``)."""
-    run_command_line(early)
+    (``early``: signals noted while it was imported; see ``simulate.__main__``).
+
+    After an interrupted pool whose manager thread stayed blocked (a worker killed while
+    it sent a result), the process leaves at once with the command's status, once its
+    output is flushed: the interpreter's exit would wait for that thread forever."""
+    try:
+        run_command_line(early)
+    except SystemExit as done:
+        _leave_if_a_pool_is_stuck(done.code if isinstance(done.code, int) else 1)
+        raise
+    _leave_if_a_pool_is_stuck(0)
+
+
+def _leave_if_a_pool_is_stuck(code: int | None) -> None:
+    import os
+    import sys
+
+    executors = sys.modules.get("simulate.experiment.executors")
+    if executors is None or not executors.pool_threads_stuck():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code or 0)
 
 
 __all__ = ["app", "main"]

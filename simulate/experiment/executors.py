@@ -123,6 +123,16 @@ class SerialExecutor(Executor):
             yield function(item)
 
 
+_STUCK_THREADS: list[threading.Thread] = []
+"""Pool threads an aborted pool could not stop within its bounded waits."""
+
+
+def pool_threads_stuck() -> bool:
+    """Whether a thread of an aborted pool is still blocked (the interpreter's exit would
+    wait for it forever: the command line leaves at once instead)."""
+    return any(thread.is_alive() for thread in _STUCK_THREADS)
+
+
 class PoolExecutor(Executor):
     """A local pool of ``workers`` processes."""
 
@@ -180,6 +190,8 @@ class PoolExecutor(Executor):
         manager = getattr(pool, "_executor_manager_thread", None)
         if manager is not None:
             manager.join(timeout=5)
+            if manager.is_alive():  # still blocked: the command must not wait for it at exit
+                _STUCK_THREADS.append(manager)
 
 
 class DaskExecutor(Executor):
