@@ -155,6 +155,14 @@ def raise_interrupted(signum: int, frame) -> None:
     raise Interrupted(signum)
 
 
+def honour_pending() -> None:
+    """Raise :class:`Interrupted` for a stopping signal already received whose exception
+    library code swallowed (the signals are ignored after the first, so without this a
+    long computation would run to its end). Called as each piece of work finishes."""
+    if _State.pending is not None and _State.code is None:
+        raise Interrupted(_State.pending)
+
+
 class _State:
     """What the command line has done so far, for the message of a late signal."""
 

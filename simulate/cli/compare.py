@@ -24,6 +24,7 @@ from simulate.cli.common import (
     check_results_target,
     err,
     fail,
+    honour_pending,
     out,
     print_warnings,
     progress_bar,
@@ -130,7 +131,7 @@ def compare(
             comparison = run_comparison(
                 variant_set,
                 workers=n_workers,
-                on_done=lambda done: progress.update(task, completed=done),
+                on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
             )
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)

@@ -26,6 +26,7 @@ from simulate.cli.common import (
     check_results_target,
     err,
     fail,
+    honour_pending,
     out,
     print_warnings,
     progress_bar,
@@ -172,7 +173,7 @@ def run(
                 scenario,
                 workers=n_workers,
                 episode_log=episode_log or None,
-                on_done=lambda done: progress.update(task, completed=done),
+                on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
                 on_result=finished.__setitem__,
             )
         complete, interrupted = True, False

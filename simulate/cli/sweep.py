@@ -25,6 +25,7 @@ from simulate.cli.common import (
     check_results_target,
     deferred_signals,
     fail,
+    honour_pending,
     out,
     print_warnings,
     progress_bar,
@@ -179,6 +180,7 @@ def sweep(
                     session[0] = total - already
                     rate = (total - already) / max(time.perf_counter() - started, 1e-9)
                     progress.update(task, completed=total, rate=f"{rate:.2f}/s")
+                    honour_pending()
 
                 run_design(
                     plan.design,
