@@ -14,12 +14,20 @@ from __future__ import annotations
 import difflib
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simulate.accounts.catalogue import CATALOGUE, MetricSpec
 
@@ -77,6 +85,15 @@ def check_metric(metric: str) -> str:
 
 def _text(value: float) -> str:
     return "no episodes" if math.isnan(value) else f"{value:.4g}"
+
+
+def money(x: object) -> str:
+    """A currency amount in words-friendly form: 4,000."""
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.4g}"
 
 
 class Rule(BaseModel, ABC):
@@ -193,6 +210,10 @@ class Rule(BaseModel, ABC):
     ) -> tuple[np.ndarray, list[str] | None]:
         """Amounts per unit before the cap, and reasons (None unless ``explain``)."""
 
+    @abstractmethod
+    def describe(self) -> str:
+        """What the rule pays, in plain words (the dashboard's table of rules)."""
+
 
 class Target(Rule):
     """Bonus for beating a threshold, penalty for missing it; or QOF-style tiered points."""
@@ -239,6 +260,14 @@ class Target(Rule):
         amounts = np.where(np.isnan(values), 0.0, amounts)
         return amounts, reasons
 
+    def describe(self) -> str:
+        if self.threshold is not None:
+            return (
+                f"bonus {money(self.bonus)} for beating {self.threshold}, "
+                f"penalty {money(self.penalty)} for missing it"
+            )
+        return f"up to {money(self.amount)} on a scale from {self.worst} to {self.best}"
+
 
 class Improvement(Rule):
     """Paid per unit of improvement on the unit's own baseline (the periods before start)."""
@@ -283,6 +312,9 @@ class Improvement(Rule):
         ]
         return amounts, reasons
 
+    def describe(self) -> str:
+        return f"{money(self.per_unit_improvement)} per unit of improvement"
+
 
 def _tournament_shares(values: np.ndarray, slots: int, better: float) -> np.ndarray:
     """Share of a prize each unit wins when the best ``slots`` units win; ties share equally."""
@@ -322,6 +354,13 @@ class Tournament(Rule):
         if self.peer_group == "team" and self.level != "physician":
             raise ValueError("peer_group 'team' ranks physicians; it needs level: physician")
         return self
+
+    def describe(self) -> str:
+        text = f"top {self.top_share:.0%} earn {money(self.bonus)} each"
+        if self.bottom_share > 0:
+            text += f"; bottom {self.bottom_share:.0%} lose {money(self.penalty)} each"
+        group = "each team" if self.peer_group == "team" else "the organisation"
+        return text + f"; ranked within {group}"
 
     @staticmethod
     def slots(share: float, n: int) -> int:
@@ -435,6 +474,9 @@ class PerUnit(Rule):
         reasons = explain and [f"{self.metric} {_text(v)} x {self.rate:g}" for v in values]
         return amounts, reasons
 
+    def describe(self) -> str:
+        return f"{money(self.rate)} per unit of the metric"
+
 
 class Withhold(Rule):
     """A share of base payment held back each period and returned for achievement."""
@@ -459,6 +501,9 @@ class Withhold(Rule):
 
     def withhold_share(self) -> float:
         return self.share
+
+    def describe(self) -> str:
+        return f"{self.share:.1%} of base payment withheld, returned on performance"
 
     def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
@@ -538,6 +583,9 @@ class SharedSavings(Rule):
             raise ValueError(f"baseline_length ({need}) needs start_period >= {need}")
         return self
 
+    def describe(self) -> str:
+        return f"{self.share:.0%} of savings against the benchmark shared"
+
     def baseline_periods(self) -> range:
         if self.baseline_length is None:
             return range(0)
@@ -608,6 +656,12 @@ class ReadmissionPenalty(Rule):
             raise ValueError("readmission_penalty measures 'readmission_rate'; leave metric out")
         return self
 
+    def describe(self) -> str:
+        return (
+            f"a penalty of {self.scale:g} x the excess readmission ratio, as a share of base "
+            f"payment, capped at {self.max_share_of_base:.1%}"
+        )
+
     def amounts(self, evaluation, explain=True):
         ratio = evaluation.metric("readmission_ratio", self.risk_adjusted)
         share = np.minimum(self.max_share_of_base, np.maximum(0.0, ratio - 1.0) * self.scale)
@@ -639,6 +693,15 @@ RuleSpec = Annotated[
     Field(discriminator="type"),
 ]
 """A rule in a scenario's ``incentives:`` list, chosen by its ``type``."""
+
+
+def describe_amounts(rule: Mapping[str, Any]) -> str:
+    """What a rule given as a dict (a resolved scenario's) pays, in plain words, from its
+    class's ``describe``; a dict that is no longer a valid rule says so."""
+    try:
+        return TypeAdapter(RuleSpec).validate_python(dict(rule)).describe()
+    except ValidationError as error:
+        return f"(not a valid {rule.get('type', 'rule')} rule: {error.error_count()} error(s))"
 
 
 def split_weights(

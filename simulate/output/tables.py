@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulate.accounts.catalogue import KEY_METRICS
 from simulate.accounts.ledger import PAYMENT_COMPONENTS, F
 from simulate.accounts.metrics import (
     METRIC_UNITS,
@@ -193,19 +194,7 @@ def physicians_table(
         )
         frames.append(frame)
     panel = pd.concat(frames, ignore_index=True)
-    metric_cols = [
-        "episodes",
-        "cost_per_episode",
-        "complication_rate",
-        "readmission_rate",
-        "mean_wait_days",
-        "recovery_days",
-        "qalys",
-        "value",
-        "declined",
-        *PAYMENT_COLUMNS,
-        "payment_total",
-    ]
+    metric_cols = [*KEY_METRICS, "declined", *PAYMENT_COLUMNS, "payment_total"]
     rows = trajectories[trajectories["level"] == "physician"]
     rows = rows[["replication", "period", "unit", *metric_cols]].rename(
         columns={"unit": "physician", "payment_total": "income"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from simulate.incentives.rules import describe_amounts, money
+
 COMMON_RULE_KEYS = {
     "type",
     "name",
@@ -69,15 +71,6 @@ def first_policy_start(scenario: dict[str, Any]) -> int | None:
     return min(starts) if starts else None
 
 
-def money(x: Any) -> str:
-    """A currency amount in words-friendly form: 4,000."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.4g}"
-
-
 def _timing(rule: dict[str, Any]) -> str:
     start = int(rule.get("start_period") or 0)
     end = rule.get("end_period")
@@ -89,43 +82,6 @@ def _timing(rule: dict[str, Any]) -> str:
     return f"{span}, evaluated {often}, {paid}"
 
 
-def _amounts(rule: dict[str, Any]) -> str:
-    kind = rule.get("type")
-    if kind == "tournament":
-        text = f"top {float(rule.get('top_share', 0)):.0%} earn {money(rule.get('bonus', 0))} each"
-        if float(rule.get("bottom_share") or 0) > 0:
-            text += (
-                f"; bottom {float(rule['bottom_share']):.0%} lose "
-                f"{money(rule.get('penalty', 0))} each"
-            )
-        group = rule.get("peer_group")
-        return text + (f"; ranked within {'each team' if group == 'team' else 'the organisation'}")
-    if kind == "readmission_penalty":
-        return (
-            f"a penalty of {float(rule.get('scale', 1)):g} x the excess readmission ratio, as a "
-            f"share of base payment, capped at {float(rule.get('max_share_of_base', 0)):.1%}"
-        )
-    if kind == "withhold":
-        return (
-            f"{float(rule.get('share', 0)):.1%} of base payment withheld, returned on performance"
-        )
-    if kind == "shared_savings":
-        return f"{float(rule.get('share', 0)):.0%} of savings against the benchmark shared"
-    if kind == "per_unit":
-        return f"{money(rule.get('rate', 0))} per unit of the metric"
-    if kind == "improvement":
-        return f"{money(rule.get('per_unit_improvement', 0))} per unit of improvement"
-    if kind == "target":
-        if rule.get("threshold") is not None:
-            return (
-                f"bonus {money(rule.get('bonus', 0))} for beating {rule['threshold']}, "
-                f"penalty {money(rule.get('penalty', 0))} for missing it"
-            )
-        worst, best = rule.get("worst"), rule.get("best")
-        return f"up to {money(rule.get('amount', 0))} on a scale from {worst} to {best}"
-    return ""
-
-
 def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
     """One incentive rule as plain-words fields: name, type, metric, level, amounts, timing."""
     name = str(rule.get("name") or f"{rule.get('type', 'rule')}_{index + 1}")
@@ -135,7 +91,7 @@ def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
     level = str(rule.get("level", "physician"))
     if level != "physician":
         level += f" (money split {rule.get('split', 'equal')} among physicians)"
-    amounts = _amounts(rule)
+    amounts = describe_amounts(rule)
     if rule.get("cap") is not None:
         amounts += f"; at most {money(rule['cap'])} per unit per evaluation"
     others = [

@@ -12,30 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulate.accounts.catalogue import higher_is_better
+from simulate.accounts.catalogue import KEY_METRICS, higher_is_better
 from simulate.report.data import RunData
 from simulate.report.describe import first_policy_start
 from simulate.report.stats import income_components
 
-TABLE_METRICS = (
-    "episodes",
-    "cost_per_episode",
-    "complication_rate",
-    "readmission_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-    "value",
-)
-HEADLINE_METRICS = (
-    "value",
-    "cost_per_episode",
-    "readmission_rate",
-    "complication_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-)
+TABLE_METRICS = KEY_METRICS
+HEADLINE_METRICS = ("value", *(m for m in KEY_METRICS if m not in ("episodes", "value")))
 WEIGHTED = (
     "complication_rate",
     "readmission_rate",

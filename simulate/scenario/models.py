@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulate.accounts.catalogue import PEER_METRICS
 from simulate.incentives.rules import RuleSpec
 from simulate.scenario.distributions import Beta, Distribution, Fixed, Normal
 from simulate.units import DAYS_PER_YEAR
@@ -346,16 +347,6 @@ class Behaviour(_Model):
     selection: Selection = Field(default_factory=Selection)
     multitasking: Multitasking = Field(default_factory=Multitasking)
     crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
-
-
-PEER_METRICS = (
-    "complication_rate",
-    "readmission_rate",
-    "cost_per_episode",
-    "value",
-    "qalys_per_episode",
-)
-"""Metrics a dashboard can show that depend on a physician's practice style."""
 
 
 class PeerPressure(_Model):
