@@ -19,7 +19,7 @@ from simulate.accounts.metrics import (
     compute_metrics,
     unit_sums,
 )
-from simulate.model.population import TRAIT_NAMES
+from simulate.model.population import STYLE_DIMENSIONS, TRAIT_NAMES
 from simulate.model.result import EPISODE_LOG_COLUMNS, ReplicationResult
 from simulate.scenario.models import Scenario
 
@@ -165,11 +165,6 @@ def summary_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> p
     return table.drop(columns=["_order", "_metric"]).reset_index(drop=True)
 
 
-def _style(values: np.ndarray | None, like: np.ndarray) -> np.ndarray:
-    """A style dimension per period x physician, flattened (zeros where not recorded)."""
-    return (np.zeros_like(like) if values is None else values).reshape(-1)
-
-
 def physicians_table(
     scenario: Scenario, results: Sequence[ReplicationResult], trajectories: pd.DataFrame
 ) -> pd.DataFrame:
@@ -185,10 +180,7 @@ def physicians_table(
                 "period": np.repeat(np.arange(n_periods), n),
                 "physician": np.tile(units.name[:n], n_periods),
                 "team": np.tile(units.team[:n], n_periods),
-                "style_intensity": result.intensity.reshape(-1),
-                "style_quality_effort": result.quality_effort.reshape(-1),
-                "style_focus": _style(result.focus, result.intensity),
-                "style_selection": _style(result.selection, result.intensity),
+                **{f"style_{name}": result.style[name].reshape(-1) for name in STYLE_DIMENSIONS},
                 **{f"trait_{t}": np.tile(result.traits[t], n_periods) for t in TRAIT_NAMES},
             }
         )

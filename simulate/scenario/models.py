@@ -249,7 +249,19 @@ class Payment(_Model):
     bundled: Bundled | None = None
 
 
-class Selection(_Model):
+class MechanismSection(_Model):
+    """A mechanism of adaptive behaviour, switched on by ``enabled`` (the classes in
+    ``simulate.behaviour.mechanisms`` implement them)."""
+
+    enabled: bool = False
+
+    def problems(self, scenario: Scenario) -> list[tuple[tuple[str, ...], str]]:
+        """What the mechanism, when enabled, needs of the rest of the scenario, as
+        (field path within the section, message)."""
+        return []
+
+
+class Selection(MechanismSection):
     """Risk selection (cream-skimming): physicians may decline high-risk patients."""
 
     enabled: bool = Field(
@@ -266,8 +278,19 @@ class Selection(_Model):
         "at a declined share of 1 (quadratic in the share).",
     )
 
+    def problems(self, scenario: Scenario) -> list[tuple[tuple[str, ...], str]]:
+        if self.enabled and not any(c.high_risk for c in scenario.severity.classes):
+            return [
+                (
+                    ("enabled",),
+                    "selection declines high-risk patients, but no severity class has "
+                    "high_risk: true",
+                )
+            ]
+        return []
 
-class Multitasking(_Model):
+
+class Multitasking(MechanismSection):
     """Multitasking: quality effort can be shifted between outcomes."""
 
     enabled: bool = Field(
@@ -291,7 +314,7 @@ class Multitasking(_Model):
     )
 
 
-class CrowdingOut(_Model):
+class CrowdingOut(MechanismSection):
     """Motivation crowding-out: altruism erodes with the share of income at risk."""
 
     enabled: bool = Field(
@@ -347,6 +370,14 @@ class Behaviour(_Model):
     selection: Selection = Field(default_factory=Selection)
     multitasking: Multitasking = Field(default_factory=Multitasking)
     crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
+
+    def mechanisms(self) -> dict[str, MechanismSection]:
+        """The mechanism sections, by field name, in schema order."""
+        return {
+            name: section
+            for name in type(self).model_fields
+            if isinstance(section := getattr(self, name), MechanismSection)
+        }
 
 
 class PeerPressure(_Model):
