@@ -18,18 +18,11 @@ from pydantic import ValidationError
 from simulate.errors import ScenarioError
 from simulate.experiment.replications import with_run_options
 from simulate.scenario.consistency import inconsistencies
-from simulate.scenario.loader import (
-    EXPERIMENT_SECTIONS,
-    OVERRIDE_SOURCE,
-    ResolvedScenario,
-    _line_for,
-    _merge_lines,
-    apply_override,
-    deep_merge,
-    resolve_scenario,
-    validation_error,
-)
+from simulate.scenario.files import _merge_lines, deep_merge
+from simulate.scenario.loader import EXPERIMENT_SECTIONS, ResolvedScenario, resolve_scenario
+from simulate.scenario.messages import _line_for, validation_error
 from simulate.scenario.models import NAME_PATTERN, Scenario
+from simulate.scenario.overrides import OVERRIDE_SOURCE, apply_override
 from simulate.scenario.schema import suggest
 from simulate.scenario.yaml_source import Located, Path_, format_path
 

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from simulate.errors import ScenarioError
 from simulate.scenario.consistency import inconsistencies
-from simulate.scenario.loader import parse_dotted_path, validation_error
+from simulate.scenario.messages import validation_error
 from simulate.scenario.models import Scenario
+from simulate.scenario.overrides import parse_dotted_path
 from simulate.scenario.schema import suggest
 from simulate.scenario.yaml_source import Path_, format_path
 
