@@ -40,6 +40,7 @@ from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_pe
 from simulate.behaviour.mechanisms import (
     BASE_DIMENSIONS,
     CrowdingOut,
+    Dimension,
     PeerPressure,
     Selection,
     style_dimensions,
@@ -95,27 +96,7 @@ class AdaptiveStyle:
         self.dims = [*BASE_DIMENSIONS, *(d.name for d in added)]
         """Style dimensions chosen: intensity and effort, plus those the scenario's
         mechanisms add (focus: multitasking; the declined share: selection)."""
-        bounds = [INTENSITY_BOUNDS, EFFORT_BOUNDS, *((d.low, d.high) for d in added)]
-        self.low, self.high = np.array(bounds).T
-        points = [*BASE_GRID_POINTS, *(d.grid_points for d in added)]
-        axes = [
-            np.linspace(lo, hi, k) for k, lo, hi in zip(points, self.low, self.high, strict=True)
-        ]
-        self.grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
-        """The coarse grid over the whole box [G, d]."""
-        self.spacing = np.array([a[1] - a[0] for a in axes])
-        reach = STENCIL_REACH if len(axes) <= 2 else 1
-        offsets = np.arange(-reach, reach + 1, dtype=float)
-        stencil = np.array(list(product(offsets, repeat=len(axes))))
-        self.stencil = stencil[np.any(stencil != 0, axis=1)]
-        """The refinement's neighbours of the best point, in steps per dimension
-        (``reach`` steps each way; one beyond two dimensions, to bound the candidates)."""
-        self.shrink = 1.0 / (2 * reach + 1)
-        """The step's factor per round: the stencil at step h reaches R h each way, and
-        the rounds after it R h (1/5 + 1/25 + ...) = h / 2 more (R = 2), so together they
-        cover the half step around the best point that the round at h leaves open."""
-        self.first_step = self.spacing * self.shrink
-        """The first round's step: the rounds cover half the grid spacing around the best."""
+        self._set_up_search(added)
         self.column = {name: k for k, name in enumerate(self.dims)}
         self.adjustment_weight = np.array([1.0, 1.0, *(d.relative_cost for d in added)])
         """Adjustment cost of each dimension relative to intensity and effort."""
@@ -143,10 +124,34 @@ class AdaptiveStyle:
         crowding-out's motivation; stiffness: half the adjustment cost)."""
         self._grid_expect: dict[str, np.ndarray] | None = None
         self.weights = self._case_mix_weights()[:, None, :, :]
+        """Case-mix shares each physician expects [N, 1, C, S]."""
         self._case_mix_means = case_mix_means(self.weights, self.mix)
         """The expected figures that do not depend on style (before any selection)."""
-        """Case-mix shares each physician expects [N, 1, C, S]."""
         self._refresh_reference()
+
+    def _set_up_search(self, added: list[Dimension]) -> None:
+        """The box of styles, the coarse grid over it and the refinement's stencil."""
+        bounds = [INTENSITY_BOUNDS, EFFORT_BOUNDS, *((d.low, d.high) for d in added)]
+        self.low, self.high = np.array(bounds).T
+        points = [*BASE_GRID_POINTS, *(d.grid_points for d in added)]
+        axes = [
+            np.linspace(lo, hi, k) for k, lo, hi in zip(points, self.low, self.high, strict=True)
+        ]
+        self.grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+        """The coarse grid over the whole box [G, d]."""
+        self.spacing = np.array([a[1] - a[0] for a in axes])
+        reach = STENCIL_REACH if len(axes) <= 2 else 1
+        offsets = np.arange(-reach, reach + 1, dtype=float)
+        stencil = np.array(list(product(offsets, repeat=len(axes))))
+        self.stencil = stencil[np.any(stencil != 0, axis=1)]
+        """The refinement's neighbours of the best point, in steps per dimension
+        (``reach`` steps each way; one beyond two dimensions, to bound the candidates)."""
+        self.shrink = 1.0 / (2 * reach + 1)
+        """The step's factor per round: the stencil at step h reaches R h each way, and
+        the rounds after it R h (1/5 + 1/25 + ...) = h / 2 more (R = 2), so together they
+        cover the half step around the best point that the round at h leaves open."""
+        self.first_step = self.spacing * self.shrink
+        """The first round's step: the rounds cover half the grid spacing around the best."""
 
     def _refresh_reference(self) -> None:
         """Reference style and its calibrating marginal cost, from norm and habit."""

@@ -64,7 +64,6 @@ def patient_draws(
         name: streams.get(prefix + name)
         for name in ("arrival", "severity", "team", "treatment", "outcome", "readmission_delay")
     }
-    cv = condition.treatment_cv
     mean_gap = 1.0 / condition.arrival_rate
     last_class = len(severity_cut) - 1
     teams, team_cut = route
@@ -72,27 +71,17 @@ def patient_draws(
     choose = streams.get(prefix + "choice") if public else None
     while True:
         gaps = gen["arrival"].exponential(mean_gap, BLOCK).tolist()
-        u_severity = gen["severity"].random(BLOCK)
-        severity = np.minimum(
-            np.searchsorted(severity_cut, u_severity, side="right"), last_class
-        ).tolist()
+        severity = _first_above(severity_cut, gen["severity"].random(BLOCK), last_class).tolist()
         u_team = gen["team"].random(BLOCK)
         if public:  # routed on arrival, by the shares in force then
             team = u_team.tolist()
         else:
-            team = teams[
-                np.minimum(np.searchsorted(team_cut, u_team, side="right"), len(teams) - 1)
-            ].tolist()
-        if cv > 0:
-            shape = 1.0 / cv**2
-            work = gen["treatment"].gamma(shape, 1.0 / shape, (2, BLOCK)).tolist()
-        else:
-            work = [[1.0] * BLOCK, [1.0] * BLOCK]
+            team = teams[_first_above(team_cut, u_team, len(teams) - 1)].tolist()
+        work = _work(gen["treatment"], condition.treatment_cv)
         u_outcome = gen["outcome"].random((3, BLOCK)).tolist()
         u_delay = gen["readmission_delay"].random(BLOCK).tolist()
-        # a uniform per patient for risk selection, from its own stream when enabled
-        u_select = select.random(BLOCK).tolist() if select else itertools.repeat(1.0, BLOCK)
-        u_choice = choose.random(BLOCK).tolist() if choose else itertools.repeat(1.0, BLOCK)
+        # uniforms for risk selection and patient choice, from their own streams when on
+        u_select, u_choice = _optional_uniforms(select), _optional_uniforms(choose)
         yield from map(
             Draws._make,
             zip(
@@ -108,3 +97,22 @@ def patient_draws(
                 strict=True,
             ),
         )
+
+
+def _first_above(cut: np.ndarray, u: np.ndarray, last: int) -> np.ndarray:
+    """The index of the first cumulative share above each uniform (at most ``last``)."""
+    return np.minimum(np.searchsorted(cut, u, side="right"), last)
+
+
+def _work(generator: np.random.Generator, cv: float) -> list[list[float]]:
+    """Treatment times of index and readmission episodes relative to the mean: gamma
+    with coefficient of variation ``cv`` (1 when ``cv`` is 0), [2][BLOCK]."""
+    if cv > 0:
+        shape = 1.0 / cv**2
+        return generator.gamma(shape, 1.0 / shape, (2, BLOCK)).tolist()
+    return [[1.0] * BLOCK, [1.0] * BLOCK]
+
+
+def _optional_uniforms(generator: np.random.Generator | None):
+    """A block of uniforms from ``generator``, or 1.0 for every patient without one."""
+    return generator.random(BLOCK).tolist() if generator else itertools.repeat(1.0, BLOCK)

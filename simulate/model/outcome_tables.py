@@ -23,16 +23,27 @@ class OutcomeTables:
 
     def __init__(self, scenario: Scenario, payment: BasePayment, population: Population) -> None:
         self.scenario, self.payment = scenario, payment
-        self._expected()
+        self._style_free()
         self.refresh(population)
 
-    def _expected(self) -> None:
-        """Complication and readmission risk given severity alone, per condition x severity.
+    def _style_free(self) -> None:
+        """What does not depend on style: treatment days, readmission windows, recovery,
+        and the complication and readmission risk given severity alone, per condition x
+        severity.
 
         The risk at guideline intensity, reference effort and no coordination: the
         'expected' of observed/expected risk adjustment (indirect standardisation).
         """
         s, clinical = self.scenario, self.scenario.clinical
+        self.treatment_days = [c.treatment_days for c in s.conditions]
+        self.window = [c.readmission_window_days for c in s.conditions]
+        """Each condition's readmission window (days)."""
+        self.recovery_mean = [
+            [float(outcomes.recovery_days(c.recovery_days, comp, 0.5, clinical)) for comp in (0, 1)]
+            for c in s.conditions
+        ]
+        """Mean recovery days per condition, without and with a complication."""
+        self.readmit_time_share = clinical.readmission_treatment_share
         rr = np.array([k.relative_risk for k in s.severity.classes])[None, :]
         comp = np.array([c.complication_rate for c in s.conditions])[:, None]
         readm = np.array([c.readmission_rate for c in s.conditions])[:, None]

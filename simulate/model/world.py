@@ -18,7 +18,6 @@ from simulate.accounts.ledger import F, PeriodLedger, T
 from simulate.accounts.wait_histogram import bin_of
 from simulate.behaviour import BehaviourContext, make_behaviour
 from simulate.behaviour.mechanisms import STYLE_DIMENSIONS, ReferralShift, Selection
-from simulate.clinical import outcomes
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
 from simulate.model.arrivals import Draws, patient_draws
@@ -74,15 +73,33 @@ class World:
         }
         """Each style dimension in force in each period [period, physician]."""
 
-        self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in scenario.teams]
+        self._set_up_queues(n_teams)
+        self._set_up_routing()
+        self.payer = Payer(scenario, self.population.team)
+        self.line_items: list = []
+        self.tables = OutcomeTables(scenario, self.payment, self.population)
+        for index in range(len(scenario.conditions)):
+            self.env.process(self._arrivals(index))
+        self._closer = self.env.process(self._period_closer())
+
+    # ----------------------------------------------------------------- set-up helpers
+    def _set_up_queues(self, n_teams: int) -> None:
+        """Each team's resource, free slots and queue bookkeeping."""
+        teams = self.scenario.teams
+        self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in teams]
         self._free = [deque(self._slots(t_index)) for t_index in range(n_teams)]
         self._queue_len = [0] * n_teams
-        self._max_queue = [t.max_queue for t in scenario.teams]
+        self._max_queue = [t.max_queue for t in teams]
         self._queue_since = [0.0] * n_teams
-        self._joined = [deque() for _ in range(n_teams)]
-        """Per team, when each request not yet resumed joined the queue (FIFO: the last
-        ones are those still queued)."""
+        self._joined: list[deque[float]] = [deque() for _ in range(n_teams)]
+        """Per team, when each patient who had to queue and has not yet been resumed
+        joined the queue (granted first come, first served: the last ones are those
+        still queued at the end)."""
 
+    def _set_up_routing(self) -> None:
+        """Severity classes and the teams each condition's patients go to (public
+        reporting shifts the shares: ``ReferralShift``)."""
+        scenario = self.scenario
         shares = np.cumsum([c.share for c in scenario.severity.classes])
         self._severity_cut = shares / shares[-1]
         self._high_risk = [c.high_risk for c in scenario.severity.classes]
@@ -95,24 +112,7 @@ class World:
         """Each physician's published rank by value within their team (0: best)."""
         self._route_cut = self.referral.route_cut
         """Cumulative routing shares in force per condition (public reporting shifts them)."""
-        self._treatment_days = [c.treatment_days for c in scenario.conditions]
-        self._window = [c.readmission_window_days for c in scenario.conditions]
-        self._recovery_mean = [
-            [
-                float(outcomes.recovery_days(c.recovery_days, comp, 0.5, scenario.clinical))
-                for comp in (0, 1)
-            ]
-            for c in scenario.conditions
-        ]
-        self._readmit_time_share = scenario.clinical.readmission_treatment_share
-        self.payer = Payer(scenario, self.population.team)
-        self.line_items: list = []
-        self.tables = OutcomeTables(scenario, self.payment, self.population)
-        for index in range(len(scenario.conditions)):
-            self.env.process(self._arrivals(index))
-        self._closer = self.env.process(self._period_closer())
 
-    # ----------------------------------------------------------------- set-up helpers
     def _slots(self, team_index: int) -> list[int]:
         """Physician id of each treatment slot of a team, interleaved so load is shared."""
         team = self.scenario.teams[team_index]
@@ -173,17 +173,18 @@ class World:
         ledger.current_team[team][_ENTRIES] += 1
         tally.queued += 1
         request = self.resources[team].request()
-        self._joined[team].append(joined)  # read back at the end for those still queued
         if self._queue_len[team] == 0 and request.triggered:  # treated on arrival
             yield request
             start, wait_bin = joined, 0
         else:
+            waiting = self._joined[team]
+            waiting.append(joined)  # read back at the end for those still queued
             self._queue_change(team, +1, joined)
             yield request
             start = env.now
+            waiting.popleft()
             self._queue_change(team, -1, start)
             wait_bin = bin_of(start - joined)
-        self._joined[team].popleft()
         tally.queued -= 1
         tally.in_treatment += 1
         free = self._free[team]
@@ -242,9 +243,9 @@ class World:
         readm = draws.readmission < t.p_readm[i][c][s]
         cost = t.cost[comp][i][c][s]
         qaly = t.qaly[i][c][comp][readm]
-        recovery = self._recovery_mean[c][comp] * (0.5 + draws.recovery)
+        recovery = t.recovery_mean[c][comp] * (0.5 + draws.recovery)
         fee, price = t.pay[False][i][c]  # all at the style in force when treatment starts
-        yield env.timeout(draws.work * self._treatment_days[c] * t.time_factor[i])
+        yield env.timeout(draws.work * t.treatment_days[c] * t.time_factor[i])
         self._release(team, request, i)
         row = self.ledger.current[i]
         row[_EPISODES] += 1
@@ -271,20 +272,22 @@ class World:
         if not readm:
             tally.finished += 1
             return
+        yield from self._readmission(c, s, team, i, patient, draws)
 
+    def _readmission(self, c: int, s: int, team: int, i: int, patient: int, draws: Draws):
+        """A readmission after the index episode of physician ``i``: a wait in the window,
+        then another episode with the team (its cost is the index physician's)."""
+        env, tally, t = self.env, self.tally, self.tables
         tally.awaiting_readmission += 1
-        yield env.timeout(draws.delay * self._window[c])
+        yield env.timeout(draws.delay * t.window[c])
         tally.awaiting_readmission -= 1
         if self._turned_away(team):
             return
-        request, j, joined, start = yield from self._treatment(team, 1.0, u_choice)
+        request, j, joined, start = yield from self._treatment(team, 1.0, draws.choice)
         r_cost = t.readm_cost[j][c][s]  # resources used by the treating physician
         fee, price = t.pay[True][j][c]
         yield env.timeout(
-            draws.work_readmission
-            * self._treatment_days[c]
-            * self._readmit_time_share
-            * t.time_factor[j]
+            draws.work_readmission * t.treatment_days[c] * t.readmit_time_share * t.time_factor[j]
         )
         self._release(team, request, j)
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
