@@ -103,9 +103,25 @@ def _distribution_message(tag: Any) -> str:
 
 
 def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: Any) -> str:
-    kind = error["type"]
-    loc = tuple(error["loc"])
+    """A pydantic error in plain words: a special case if one applies, else pydantic's
+    own text with the value given."""
+    kind, loc = error["type"], tuple(error["loc"])
     got = f" (got {_describe(value)})" if value_known else ""
+    for special in (_key_message, _union_message, _shape_message):
+        text = special(kind, error, loc, path, got)
+        if text is not None:
+            return text
+    text = error["msg"]
+    if text.startswith("Value error, "):
+        text = text[len("Value error, ") :]
+    text = text.replace("Tuple should", "List should").replace("valid tuple", "valid list")
+    if kind not in ("value_error",):
+        text += got
+    return text
+
+
+def _key_message(kind: str, error: dict, loc: tuple, path: Path_, got: str) -> str | None:
+    """An unknown key (with the nearest allowed one) or a missing key."""
     if kind == "extra_forbidden":
         key = str(path[-1])
         allowed = allowed_keys(loc[:-1])
@@ -118,16 +134,26 @@ def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: A
         return text
     if kind == "missing":
         return f"required key '{path[-1]}' is missing"
+    return None
+
+
+def _union_message(kind: str, error: dict, loc: tuple, path: Path_, got: str) -> str | None:
+    """A rule type or distribution tag that is unknown or missing."""
     is_rule = "type" in str(error.get("ctx", {}).get("discriminator", ""))
     if kind == "union_tag_invalid":
         tag = error.get("ctx", {}).get("tag", "")
         return _rule_type_message(tag) if is_rule else _distribution_message(tag)
     if kind == "union_tag_not_found":
         return _rule_type_message(None) if is_rule else _distribution_message(None)
-    schema = schema_at(loc) or {}
-    if kind == "model_attributes_type" and "discriminator" in schema:
-        return _distribution_message(None) + got
+    return None
+
+
+def _shape_message(kind: str, error: dict, loc: tuple, path: Path_, got: str) -> str | None:
+    """A value of the wrong shape: not a mapping, not a list, not a name."""
     if kind in ("model_type", "model_attributes_type", "dict_type"):
+        schema = schema_at(loc) or {}
+        if kind == "model_attributes_type" and "discriminator" in schema:
+            return _distribution_message(None) + got
         keys = allowed_keys(loc)
         listed = f" with keys from: {', '.join(keys)}" if keys else ""
         return f"must be a mapping{listed}{got}"
@@ -138,13 +164,7 @@ def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: A
             "must be a name of up to 100 letters, digits, '_', '.' or '-', starting with a "
             f"letter or digit (no spaces){got}"
         )
-    text = error["msg"]
-    if text.startswith("Value error, "):
-        text = text[len("Value error, ") :]
-    text = text.replace("Tuple should", "List should").replace("valid tuple", "valid list")
-    if kind not in ("value_error",):
-        text += got
-    return text
+    return None
 
 
 def _value_at(data: Any, path: Path_) -> tuple[bool, Any]:
