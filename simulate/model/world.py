@@ -206,18 +206,10 @@ class World:
         ledger.current_hist[physician][wait_bin] += 1
         return request, physician, joined, start
 
-    def _turned_away(self, team: int) -> bool:
-        """Whether the team's queue is full; if so, count the episode as turned away."""
-        if self._queue_len[team] < self._max_queue[team]:
-            return False
+    def _turn_away(self, team: int) -> None:
+        """Count an episode the team's full queue turns away."""
         self.tally.turned_away += 1
         self.ledger.current_team[team][_TURNED] += 1
-        return True
-
-    def _release(self, team: int, request, physician: int) -> None:
-        self.resources[team].release(request)
-        self._free[team].append(physician)
-        self.tally.in_treatment -= 1
 
     def _patient(self, c: int, draws: Draws):
         """One patient's pathway: index episode, recovery, possible readmission episode."""
@@ -229,7 +221,8 @@ class World:
         tally.arrived += 1
         patient = tally.arrived
         self.ledger.current_team[team][_ARRIVALS] += 1
-        if self._turned_away(team):
+        if self._queue_len[team] >= self._max_queue[team]:  # the queue is full
+            self._turn_away(team)
             return
 
         granted = yield from self._treatment(
@@ -246,7 +239,9 @@ class World:
         recovery = t.recovery_mean[c][comp] * (0.5 + draws.recovery)
         fee, price = t.pay[False][i][c]  # all at the style in force when treatment starts
         yield env.timeout(draws.work * t.treatment_days[c] * t.time_factor[i])
-        self._release(team, request, i)
+        self.resources[team].release(request)
+        self._free[team].append(i)
+        tally.in_treatment -= 1
         row = self.ledger.current[i]
         row[_EPISODES] += 1
         row[_COST] += cost
@@ -281,7 +276,8 @@ class World:
         tally.awaiting_readmission += 1
         yield env.timeout(draws.delay * t.window[c])
         tally.awaiting_readmission -= 1
-        if self._turned_away(team):
+        if self._queue_len[team] >= self._max_queue[team]:  # the queue is full
+            self._turn_away(team)
             return
         request, j, joined, start = yield from self._treatment(team, 1.0, draws.choice)
         r_cost = t.readm_cost[j][c][s]  # resources used by the treating physician
@@ -289,7 +285,9 @@ class World:
         yield env.timeout(
             draws.work_readmission * t.treatment_days[c] * t.readmit_time_share * t.time_factor[j]
         )
-        self._release(team, request, j)
+        self.resources[team].release(request)
+        self._free[team].append(j)
+        tally.in_treatment -= 1
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
         treating = self.ledger.current[j]
         treating[_READM_EP] += 1
