@@ -268,3 +268,44 @@ def test_tournament_within_teams_ranks_each_team_separately():
         Tournament(
             type="tournament", metric="value", top_share=0.5, level="team", peer_group="team"
         )
+
+
+EXAMPLES = {
+    "target": {"metric": "value", "threshold": 2.5, "bonus": 500, "penalty": 100},
+    "improvement": {
+        "metric": "cost", "baseline_length": 3, "start_period": 3, "per_unit_improvement": 2,
+    },
+    "tournament": {"metric": "value", "top_share": 0.2, "bonus": 4000, "bottom_share": 0.1,
+                   "penalty": 1000, "peer_group": "team"},
+    "per_unit": {"metric": "episodes", "rate": 25},
+    "withhold": {"metric": "value", "share": 0.02, "threshold": 1},
+    "shared_savings": {"benchmark": 5000, "share": 0.5},
+    "readmission_penalty": {"scale": 2, "max_share_of_base": 0.03},
+}  # fmt: skip
+DESCRIPTIONS = {
+    "target": "bonus 500 for beating 2.5, penalty 100 for missing it",
+    "improvement": "2 per unit of improvement",
+    "tournament": "top 20% earn 4,000 each; bottom 10% lose 1,000 each; ranked within each team",
+    "per_unit": "25 per unit of the metric",
+    "withhold": "2.0% of base payment withheld, returned on performance",
+    "shared_savings": "50% of savings against the benchmark shared",
+    "readmission_penalty": (
+        "a penalty of 2 x the excess readmission ratio, as a share of base payment, capped at 3.0%"
+    ),
+}
+
+
+def test_every_rule_type_describes_itself_in_plain_words():
+    """Each rule class has its own ``describe`` (a new rule type cannot be left without
+    one: ``Rule.describe`` is abstract), and the dict form of a scenario reads it."""
+    from simulate.incentives.rules import Rule, describe_amounts
+
+    assert set(EXAMPLES) == set(RULE_TYPES) == set(DESCRIPTIONS)
+    for kind, cls in RULE_TYPES.items():
+        assert "describe" in vars(cls), f"{kind} has no describe()"
+        assert cls(type=kind, **EXAMPLES[kind]).describe() == DESCRIPTIONS[kind]
+        assert describe_amounts({"type": kind, **EXAMPLES[kind]}) == DESCRIPTIONS[kind]
+    assert "describe" in Rule.__abstractmethods__
+    tiers = Target(type="target", metric="value", worst=1, best=3, amount=6000)
+    assert tiers.describe() == "up to 6,000 on a scale from 1.0 to 3.0"
+    assert describe_amounts({"type": "tournament"}).startswith("(not a valid tournament rule")

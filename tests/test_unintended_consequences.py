@@ -269,7 +269,7 @@ def member_response(lead_influence: float, lead_factor: float) -> tuple[float, f
     members = np.flatnonzero(population.team == 0)
     figures = np.full(population.size, 20000.0)
     figures[members[0]] = 20000.0 * lead_factor  # the lead: the team's first physician
-    model.show_dashboard({"cost_per_episode": figures})
+    model.peer_pressure.show({"cost_per_episode": figures})
     return float(model.best_responses(None)[members[2], 0])
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from simulate.accounts.catalogue import METRIC_CATALOGUE
 from simulate.accounts.ledger import PAYMENT_COMPONENTS, F, T
 from simulate.accounts.wait_histogram import quantiles, share_above
 
@@ -20,37 +21,25 @@ PAYMENT_COLUMNS: tuple[str, ...] = (
     "payment_incentives",
 )
 METRIC_UNITS: dict[str, str] = {
-    "arrivals": "new patients per period",
-    "episodes": "index episodes per period",
-    "readmission_episodes": "readmission episodes per period",
-    "cost": "currency per period",
-    "cost_per_episode": "currency per index episode (readmissions included)",
-    "complication_rate": "share of index episodes",
-    "readmission_rate": "share of index episodes",
-    "complication_ratio": "observed / expected complications (expected from severity)",
-    "readmission_ratio": "observed / expected readmissions (expected from severity)",
-    "high_risk_share": "share of index episodes",
-    "mean_wait_days": "days",
-    "p95_wait_days": "days",
-    "share_waiting_over_target": "share of treatment starts",
-    "mean_queue_length": "patients",
-    "turned_away": "episodes refused at a full queue per period",
-    "declined": "high-risk patients declined (referred elsewhere) per period",
-    "recovery_days": "days per index episode",
-    "qalys": "QALYs per period",
-    "value": "QALYs per 1,000 currency units of cost",
-    "intensity": "resources relative to guideline, mean per index episode",
-    "quality_effort": "share 0-1, mean per index episode",
-    **{name: "currency per period" for name in PAYMENT_COLUMNS},
-    "payment_total": "currency per period",
+    name: metric.unit for name, metric in METRIC_CATALOGUE.items() if metric.column
 }
-"""Every metric column, in output order, with its unit."""
+"""Every metric column, in output order, with its unit (from the catalogue)."""
 METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """``numerator / denominator``, NaN where the denominator is not positive."""
     return np.divide(numerator, np.where(denominator > 0, denominator, np.nan))
+
+
+COST_SCALE = 1000.0
+"""Value is QALYs per this many currency units of cost."""
+
+
+def value(qalys: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Value: QALYs per 1,000 currency units of cost (NaN where cost is not positive);
+    the one home of its formula (window sums and a physician's expected figures alike)."""
+    return ratio(qalys, cost / COST_SCALE)
 
 
 class MetricView(Mapping[str, np.ndarray]):
@@ -130,11 +119,12 @@ _FORMULAS: dict[str, Callable[[MetricView], np.ndarray]] = {
     "declined": _flow("declined"),
     "recovery_days": _per_field("recovery_days"),
     "qalys": _flow("qalys"),
-    "value": lambda m: ratio(m.field("qalys"), m.field("cost") / 1000.0),
+    "value": lambda m: value(m.field("qalys"), m.field("cost")),
     "intensity": _per_field("intensity"),
     "quality_effort": _per_field("quality_effort"),
     **{column: _flow(column.removeprefix("payment_")) for column in PAYMENT_COLUMNS},
     "payment_total": _payment_total,
+    "qalys_per_episode": _per_field("qalys"),
 }
 """Each metric's formula from window sums: the one place a metric is computed."""
 

@@ -35,10 +35,17 @@ from itertools import product
 
 import numpy as np
 
-from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
-from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
+from simulate.behaviour.mechanisms import (
+    BASE_DIMENSIONS,
+    CrowdingOut,
+    Dimension,
+    PeerPressure,
+    Selection,
+    style_dimensions,
+)
+from simulate.behaviour.perception import perceive
 from simulate.incentives.anticipation import Candidates, WhatIf
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
@@ -47,40 +54,13 @@ from simulate.scenario.models import Scenario
 
 INTENSITY_BOUNDS = (0.5, 2.0)
 EFFORT_BOUNDS = (0.0, 1.0)
-GRID_POINTS = {"intensity": 7, "quality_effort": 6, "focus": 5, "selection": 5}
-"""Points per style dimension of the coarse grid searched before the refinement."""
+BASE_GRID_POINTS = (7, 6)
+"""Points of the coarse grid along intensity and effort (a mechanism's dimension
+declares its own), searched before the refinement."""
 RESOLUTION = 1e-4
 STENCIL_REACH = 2
 """Steps each way per dimension of the refinement's stencil (up to two dimensions)."""
 """The refinement stops once its step is at most this in every dimension (style units)."""
-NOISE_QUANTILES = (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)
-"""Standard-normal deciles (10th, 30th, 50th, 70th, 90th percentiles): physicians expect
-their measured figures to scatter around what their style implies (sampling noise)."""
-_QUANTILES = np.asarray(NOISE_QUANTILES)
-CONTINUOUS_CV = 0.3
-"""Assumed coefficient of variation per episode of cost, QALYs and value (sampling noise)."""
-RATE_METRICS = frozenset(
-    {"complication_rate", "readmission_rate", "complication_ratio", "readmission_ratio"}
-)
-NOISY_METRICS = RATE_METRICS | {"cost_per_episode", "value", "recovery_days"}
-
-
-def _relative_sd(name: str, value: np.ndarray, episodes: np.ndarray) -> np.ndarray:
-    """Relative sampling standard deviation of a metric measured on ``episodes`` episodes."""
-    n = np.maximum(episodes, 1.0)
-    if name in RATE_METRICS:
-        p = np.minimum(np.maximum(value, 1e-6), 1 - 1e-6) if "rate" in name else 0.1
-        return np.broadcast_to(np.sqrt((1 - p) / (p * n)), np.shape(value))
-    return np.broadcast_to(CONTINUOUS_CV / np.sqrt(n), np.shape(value))
-
-
-def perceive(name: str, values: np.ndarray, episodes: np.ndarray) -> np.ndarray:
-    """Figures [N, K] as a physician expects to see them measured: one draw per noise
-    decile [N, K, D] for metrics measured with sampling noise, else D copies."""
-    if name not in NOISY_METRICS:
-        return values[..., None]  # one draw stands for all
-    spread = _QUANTILES * _relative_sd(name, values, episodes)[..., None]
-    return values[..., None] * np.maximum(0.0, 1.0 + spread)
 
 
 @dataclass
@@ -112,20 +92,50 @@ class AdaptiveStyle:
         self.payment = BasePayment.from_scenario(scenario)
         self.team_of = population.team
         self.traits = population.traits
-        self.dims = ["intensity", "quality_effort"]
-        """Style dimensions chosen: intensity and effort, plus focus (multitasking) and
-        the declined share of high-risk patients (selection) where enabled."""
-        bounds = [INTENSITY_BOUNDS, EFFORT_BOUNDS]
-        if config.multitasking.enabled:
-            self.dims.append("focus")
-            bounds.append((-config.multitasking.max_focus, config.multitasking.max_focus))
-        if config.selection.enabled:
-            self.dims.append("selection")
-            bounds.append((0.0, config.selection.max_share))
+        added = style_dimensions(scenario)
+        self.dims = [*BASE_DIMENSIONS, *(d.name for d in added)]
+        """Style dimensions chosen: intensity and effort, plus those the scenario's
+        mechanisms add (focus: multitasking; the declined share: selection)."""
+        self._set_up_search(added)
+        self.column = {name: k for k, name in enumerate(self.dims)}
+        self.adjustment_weight = np.array([1.0, 1.0, *(d.relative_cost for d in added)])
+        """Adjustment cost of each dimension relative to intensity and effort."""
+        zeros = np.zeros((population.size, len(self.dims) - 2))
+        self.norm = np.column_stack([population.intensity, population.quality_effort, zeros])
+        """Each physician's drawn style: their best response when pay ignores practice."""
+        self.habit = self.norm.copy()
+        """Moving average of practice; the reference point leans toward it (persistence)."""
+        coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
+        self.coordination = coordination[population.team]
+        monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
+        self.monitoring = monitoring[population.team]
+        self.peer_pressure = PeerPressure(scenario, population.team)
+        """The dashboard physicians compare themselves on (and its lead influence)."""
+        self.crowding_out = CrowdingOut(scenario, population.size)
+        """The motivation stock altruism is scaled by."""
+        traits, config = population.traits, scenario.behaviour
+        self._term_weights = {
+            "income": traits["income_weight"][:, None],
+            "altruism": (traits["altruism"] * config.qaly_value)[:, None],
+            "stiffness": (traits["effort_cost"] * config.adjustment_cost / 2)[:, None],
+            "peer": traits["peer_sensitivity"][:, None],
+        }
+        """Each physician's weights of the utility's terms [N, 1] (altruism before
+        crowding-out's motivation; stiffness: half the adjustment cost)."""
+        self._grid_expect: dict[str, np.ndarray] | None = None
+        self.weights = self._case_mix_weights()[:, None, :, :]
+        """Case-mix shares each physician expects [N, 1, C, S]."""
+        self._case_mix_means = case_mix_means(self.weights, self.mix)
+        """The expected figures that do not depend on style (before any selection)."""
+        self._refresh_reference()
+
+    def _set_up_search(self, added: list[Dimension]) -> None:
+        """The box of styles, the coarse grid over it and the refinement's stencil."""
+        bounds = [INTENSITY_BOUNDS, EFFORT_BOUNDS, *((d.low, d.high) for d in added)]
         self.low, self.high = np.array(bounds).T
+        points = [*BASE_GRID_POINTS, *(d.grid_points for d in added)]
         axes = [
-            np.linspace(lo, hi, GRID_POINTS[d])
-            for d, lo, hi in zip(self.dims, self.low, self.high, strict=True)
+            np.linspace(lo, hi, k) for k, lo, hi in zip(points, self.low, self.high, strict=True)
         ]
         self.grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
         """The coarse grid over the whole box [G, d]."""
@@ -142,51 +152,6 @@ class AdaptiveStyle:
         cover the half step around the best point that the round at h leaves open."""
         self.first_step = self.spacing * self.shrink
         """The first round's step: the rounds cover half the grid spacing around the best."""
-        self.column = {name: k for k, name in enumerate(self.dims)}
-        relative = {
-            "focus": config.multitasking.shift_cost / config.adjustment_cost,
-            "selection": 0.0,  # has its own cost
-        }
-        self.adjustment_weight = np.array([relative.get(name, 1.0) for name in self.dims])
-        """Adjustment cost of each dimension relative to intensity and effort."""
-        zeros = np.zeros((population.size, len(self.dims) - 2))
-        self.norm = np.column_stack([population.intensity, population.quality_effort, zeros])
-        """Each physician's drawn style: their best response when pay ignores practice."""
-        self.habit = self.norm.copy()
-        """Moving average of practice; the reference point leans toward it (persistence)."""
-        coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
-        self.coordination = coordination[population.team]
-        monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
-        self.monitoring = monitoring[population.team]
-        self.peer = scenario.peer_pressure
-        self.motivation = np.ones(population.size)
-        """Intrinsic motivation, a multiplier of altruism (crowding-out erodes it)."""
-        self.leads = np.array(
-            [np.flatnonzero(population.team == t)[0] for t in range(len(scenario.teams))]
-        )
-        """Each team's lead: its first physician."""
-        self.dashboard: dict[str, np.ndarray] | None = None
-        """The last published figures per physician (None before the first publication)."""
-        self.history: dict[str, np.ndarray] | None = None
-        """Mean of each physician's earlier published figures (the own-history norm)."""
-        self.comparison: peer.Comparison | None = None
-        """Norms and peers from the last publication (None when nothing is published)."""
-        self._publications = 0
-        traits, config = population.traits, scenario.behaviour
-        self._term_weights = {
-            "income": traits["income_weight"][:, None],
-            "altruism": (traits["altruism"] * config.qaly_value)[:, None],
-            "stiffness": (traits["effort_cost"] * config.adjustment_cost / 2)[:, None],
-            "peer": traits["peer_sensitivity"][:, None],
-        }
-        """Each physician's weights of the utility's terms [N, 1] (altruism before
-        crowding-out's motivation; stiffness: half the adjustment cost)."""
-        self._grid_expect: dict[str, np.ndarray] | None = None
-        self.weights = self._case_mix_weights()[:, None, :, :]
-        self._case_mix_means = case_mix_means(self.weights, self.mix)
-        """The expected figures that do not depend on style (before any selection)."""
-        """Case-mix shares each physician expects [N, 1, C, S]."""
-        self._refresh_reference()
 
     def _refresh_reference(self) -> None:
         """Reference style and its calibrating marginal cost, from norm and habit."""
@@ -371,68 +336,17 @@ class AdaptiveStyle:
         weight = self._term_weights
         utility = (
             weight["income"] * money
-            + (weight["altruism"] * self.motivation[:, None]) * benefit["qalys_per_episode"]
+            + (weight["altruism"] * self.crowding_out.motivation[:, None])
+            * benefit["qalys_per_episode"]
             - np.add.reduce(gap * self.mu[:, None, :], axis=-1)
             - weight["stiffness"] * np.add.reduce(self.adjustment_weight * gap**2, axis=-1)
         )
-        if self.comparison is not None:
-            utility = utility - weight["peer"] * self._peer_loss(expect)
+        if self.peer_pressure.comparison is not None:
+            utility = utility - weight["peer"] * self.peer_pressure.loss(expect)
         if "selection" in self.column:
             declined = styles[..., self.column["selection"]]
-            utility = utility - self.config.selection.cost * declined**2 / 2
+            utility = utility - Selection.cost(self.scenario, declined)
         return utility
-
-    def _peer_loss(self, expect: dict[str, np.ndarray]) -> np.ndarray:
-        """Reputational loss per episode (currency) [N, K] of the figures styles imply."""
-        visibility = peer.VISIBILITY[self.peer.transparency]
-        if self.comparison is None or visibility == 0:
-            return np.zeros(expect["cost_per_episode"].shape)
-        loss = self.comparison.loss(peer.candidate_metrics(expect))
-        return visibility * self.peer.reputation_value * loss
-
-    def show_dashboard(self, figures: dict[str, np.ndarray]) -> None:
-        """Publish figures per physician: each physician's norms and peers to compare with."""
-        self.dashboard = figures
-        n = len(self.team_of)
-        leads = self.leads[self.team_of]
-        metrics = self.peer.metrics
-        shown = np.stack([figures[name] for name in metrics])
-        if self.peer.norm == "own_history":
-            history = self.history
-            norm = np.stack(
-                [history[name] if history is not None else np.full(n, np.nan) for name in metrics]
-            )
-        else:
-            better = [higher_is_better(name) for name in metrics]
-            norm = peer.peer_norms(shown, self.team_of, self.peer.norm, better)
-        pulled = peer.lead_norms(
-            norm, shown[:, leads], self.peer.lead_influence, leads == np.arange(n)
-        )
-        norms = dict(zip(metrics, pulled, strict=True))
-        self.comparison = peer.Comparison(figures, norms, self.team_of, self.peer)
-
-    def _publish(self, period: int, ledger: PeriodLedger) -> None:
-        """Publish the dashboard at the close of ``period`` when it is due."""
-        if self.peer.lapsed(period):
-            self.dashboard = self.comparison = None  # withdrawn: nothing to compare with
-        if not self.peer.publishes_at(period):
-            return
-        window = ledger.physician[max(0, period - self.peer.window + 1) : period + 1].sum(axis=0)
-        figures = peer.published_metrics(window)
-        if self.dashboard is not None:
-            count = self._publications
-            if self.history is None:
-                self.history = {name: v.copy() for name, v in self.dashboard.items()}
-            else:
-                for name, values in self.dashboard.items():
-                    old = self.history[name]
-                    self.history[name] = np.where(
-                        np.isnan(old),
-                        values,
-                        np.where(np.isnan(values), old, old + (values - old) / count),
-                    )
-        self.show_dashboard(figures)
-        self._publications += 1
 
     def best_responses(self, context: BehaviourContext | None) -> np.ndarray:
         """Every physician's utility-maximising style within the bounds [N, d].
@@ -468,28 +382,13 @@ class AdaptiveStyle:
                 return best
             step = step * self.shrink
 
-    def _erode_motivation(self, period: int, ledger: PeriodLedger) -> None:
-        """Crowding-out: motivation falls with the share of income from incentives."""
-        config = self.config.crowding_out
-        if not config.enabled:
-            return
-        window = ledger.physician[max(0, period - config.window + 1) : period + 1]
-        at_risk = np.abs(window[:, :, F["incentives"]]).sum(axis=0)
-        base = window[:, :, BASE_PAYMENT_SLICE].sum(axis=(0, 2))
-        income = base + at_risk
-        share = np.divide(at_risk, income, out=np.zeros_like(income), where=income > 0)
-        m = self.motivation
-        self.motivation = np.clip(
-            m - config.strength * share * m + config.recovery * (1.0 - m), 0.0, 1.0
-        )
-
     def update(
         self, period: int, style: dict[str, np.ndarray], context: BehaviourContext
     ) -> dict[str, np.ndarray]:
         """The style (arrays by dimension name) for the next period."""
         current = np.column_stack([style[name] for name in self.dims])
-        self._publish(period, context.ledger)
-        self._erode_motivation(period, context.ledger)
+        self.peer_pressure.at_close(period, context.ledger)
+        self.crowding_out.at_close(period, context.ledger)
         target = self.best_responses(context)
         rate = 1.0 - self.traits["inertia"]
         noise = self.rng.normal(0.0, self.config.noise_sd, (len(current), 2))

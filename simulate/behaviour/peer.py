@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulate.accounts.catalogue import higher_is_better
-from simulate.accounts.ledger import F
+from simulate.accounts.catalogue import PEER_METRICS, higher_is_better
+from simulate.accounts.metrics import MetricView, value
 from simulate.scenario.models import PeerPressure
 
 VISIBILITY = {"none": 0.0, "private_feedback": 0.5, "internal_dashboard": 1.0, "public": 1.5}
@@ -24,17 +24,10 @@ RANKED = frozenset({"internal_dashboard", "public"})
 
 
 def published_metrics(physician_sums: np.ndarray) -> dict[str, np.ndarray]:
-    """Dashboard figures per physician from ledger sums [physician, field] over a window."""
-    s = {name: physician_sums[:, index] for name, index in F.items()}
-    episodes = s["episodes"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "complication_rate": np.where(episodes > 0, s["complications"] / episodes, np.nan),
-            "readmission_rate": np.where(episodes > 0, s["readmissions"] / episodes, np.nan),
-            "cost_per_episode": np.where(episodes > 0, s["cost"] / episodes, np.nan),
-            "value": np.where(s["cost"] > 0, s["qalys"] / (s["cost"] / 1000.0), np.nan),
-            "qalys_per_episode": np.where(episodes > 0, s["qalys"] / episodes, np.nan),
-        }
+    """Dashboard figures per unit from ledger sums [unit, field] over a window: the
+    catalogue's peer metrics, by the formulas of ``accounts.metrics``."""
+    view = MetricView(physician_sums, None, None, periods=1.0, days=1.0, wait_target_days=0.0)
+    return {name: view[name] for name in PEER_METRICS}
 
 
 def candidate_metrics(expect: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -43,7 +36,7 @@ def candidate_metrics(expect: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "complication_rate": expect["complication_rate"],
         "readmission_rate": expect["readmission_rate"],
         "cost_per_episode": expect["cost_per_episode"],
-        "value": expect["qalys_per_episode"] / (expect["cost_per_episode"] / 1000.0),
+        "value": value(expect["qalys_per_episode"], expect["cost_per_episode"]),
         "qalys_per_episode": expect["qalys_per_episode"],
     }
 

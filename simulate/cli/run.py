@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from simulate.accounts.catalogue import key_metrics
 from simulate.cli.common import (
     EXIT_INTERRUPTED,
     AnimateOption,
@@ -39,18 +40,7 @@ from simulate.cli.common import (
 from simulate.errors import ScenarioError
 from simulate.units import period_span, period_unit
 
-KEY_METRICS = (
-    "episodes",
-    "cost_per_episode",
-    "complication_rate",
-    "readmission_rate",
-    "mean_wait_days",
-    "p95_wait_days",
-    "recovery_days",
-    "qalys",
-    "value",
-    "payment_total",
-)
+KEY_METRICS = key_metrics("p95_wait_days", "payment_total")
 
 
 def _load_manifest_scenario(path: Path, force: bool):

@@ -9,25 +9,13 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from simulate.accounts.catalogue import key_metrics
 from simulate.compare.core import Comparison
 from simulate.compare.economics import threshold_label
 from simulate.formatting import number, signed
 from simulate.units import period_span
 
-TERMINAL_METRICS = (
-    "episodes",
-    "cost",
-    "cost_per_episode",
-    "complication_rate",
-    "readmission_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-    "value",
-    "intensity",
-    "quality_effort",
-    "payment_total",
-)
+TERMINAL_METRICS = key_metrics("cost", "intensity", "quality_effort", "payment_total")
 """Metrics shown on the terminal (comparison.csv holds all of them)."""
 
 

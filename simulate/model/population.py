@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulate.behaviour.mechanisms import BASE_DIMENSIONS, STYLE_DIMENSIONS
 from simulate.model.streams import Streams
 from simulate.scenario.models import PhysicianTraits, Scenario
 
@@ -22,26 +23,25 @@ class Population:
     """Team index of each physician."""
     traits: dict[str, np.ndarray]
     """Each trait's value per physician (``TRAIT_NAMES``)."""
-    intensity: np.ndarray
-    """Resources per episode relative to guideline, per physician."""
-    quality_effort: np.ndarray
-    """Protocol adherence, share 0-1, per physician."""
-    focus: np.ndarray
-    """Shift of effort toward readmission prevention (multitasking), -1 to 1; 0: even."""
-    selection: np.ndarray
-    """Share 0-1 of high-risk patients the physician declines (risk selection)."""
+    style: dict[str, np.ndarray]
+    """Each style dimension's value per physician (``STYLE``): intensity (resources per
+    episode relative to guideline), quality effort (protocol adherence, 0-1), and the
+    dimensions mechanisms add: focus (effort shifted toward readmission prevention,
+    -1 to 1; 0: even) and selection (the share 0-1 of high-risk patients declined)."""
 
-    STYLE = ("intensity", "quality_effort", "focus", "selection")
-    """Style dimensions, as attribute names."""
+    STYLE = STYLE_DIMENSIONS
+    """Style dimensions, in order (declared in ``behaviour.mechanisms``)."""
 
-    def style(self) -> dict[str, np.ndarray]:
-        """The current style by dimension."""
-        return {name: getattr(self, name) for name in self.STYLE}
+    def __getattr__(self, name: str) -> np.ndarray:
+        style = self.__dict__.get("style", {})
+        if name in style:
+            return style[name]
+        raise AttributeError(name)
 
     def set_style(self, style: dict[str, np.ndarray]) -> None:
         """Replace the dimensions given."""
         for name, values in style.items():
-            setattr(self, name, np.asarray(values, dtype=float))
+            self.style[name] = np.asarray(values, dtype=float)
 
     @property
     def size(self) -> int:
@@ -65,8 +65,9 @@ def draw_population(scenario: Scenario, streams: Streams) -> Population:
     return Population(
         team=team,
         traits=traits,
-        intensity=np.maximum(intensity, MIN_INTENSITY),
-        quality_effort=np.clip(effort, 0.0, 1.0),
-        focus=np.zeros(n),
-        selection=np.zeros(n),
+        style={
+            "intensity": np.maximum(intensity, MIN_INTENSITY),
+            "quality_effort": np.clip(effort, 0.0, 1.0),
+            **{name: np.zeros(n) for name in STYLE_DIMENSIONS[len(BASE_DIMENSIONS) :]},
+        },
     )

@@ -62,17 +62,21 @@ class ReplicationResult:
     team: np.ndarray
     physician_team: np.ndarray
     traits: dict[str, np.ndarray]
-    intensity: np.ndarray
-    """Intensity in force in each period, [period, physician]."""
-    quality_effort: np.ndarray
-    """Quality effort in force in each period, [period, physician]."""
-    focus: np.ndarray | None = None
-    """Effort focus on readmissions in force in each period (multitasking), [period, physician]."""
-    selection: np.ndarray | None = None
-    """Declined share of high-risk patients in force in each period, [period, physician]."""
+    style: dict[str, np.ndarray]
+    """Each style dimension (``STYLE_DIMENSIONS``) in force in each period, [period, physician]."""
     tally: PatientTally = field(default_factory=PatientTally)
     line_items: list = field(default_factory=list, repr=False)
     """Incentive payments (``simulate.incentives.payer.LineItem``) paid within the run."""
     unpaid_line_items: list = field(default_factory=list, repr=False)
     """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)
+
+    @property
+    def intensity(self) -> np.ndarray:
+        """Intensity in force in each period, [period, physician]."""
+        return self.style["intensity"]
+
+    @property
+    def quality_effort(self) -> np.ndarray:
+        """Quality effort in force in each period, [period, physician]."""
+        return self.style["quality_effort"]

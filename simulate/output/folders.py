@@ -86,21 +86,7 @@ def check_target(directory: Path, kind: str, *, overwrite: bool) -> None:
     of the same kind that the project wrote."""
     path = Path(directory)
     shown = one_line(str(path))
-    try:
-        if path.is_symlink():
-            raise ScenarioError(f"'{shown}' is a symbolic link; give the folder it points to")
-        for parent in path.parents:
-            if parent.exists() and not parent.is_dir():
-                raise ScenarioError(f"'{one_line(str(parent))}' is a file, not a folder")
-        if not path.exists():
-            return
-        if not path.is_dir():
-            what = "file" if path.is_file() else "special file (a device or pipe)"
-            raise ScenarioError(f"'{shown}' is a {what}, not a results folder")
-        entries = [entry.name for entry in path.iterdir()]
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ScenarioError(f"cannot use '{shown}' as the results folder: {reason}") from None
+    entries = _entries(path, shown)
     if not entries:
         return
     if not overwrite:
@@ -108,6 +94,32 @@ def check_target(directory: Path, kind: str, *, overwrite: bool) -> None:
             f"results folder '{shown}' already exists; choose another --out or pass "
             "--overwrite to replace it"
         )
+    _check_replaceable(path, shown, kind, entries)
+
+
+def _entries(path: Path, shown: str) -> list[str]:
+    """The names in the folder ``path`` (none when it does not exist); ScenarioError when
+    it is a link, a file, or under a file."""
+    try:
+        if path.is_symlink():
+            raise ScenarioError(f"'{shown}' is a symbolic link; give the folder it points to")
+        for parent in path.parents:
+            if parent.exists() and not parent.is_dir():
+                raise ScenarioError(f"'{one_line(str(parent))}' is a file, not a folder")
+        if not path.exists():
+            return []
+        if not path.is_dir():
+            what = "file" if path.is_file() else "special file (a device or pipe)"
+            raise ScenarioError(f"'{shown}' is a {what}, not a results folder")
+        return [entry.name for entry in path.iterdir()]
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError(f"cannot use '{shown}' as the results folder: {reason}") from None
+
+
+def _check_replaceable(path: Path, shown: str, kind: str, entries: list[str]) -> None:
+    """ScenarioError unless ``--overwrite`` may replace the folder: not protected, a
+    ValueSim results folder of ``kind`` holding only what ValueSim wrote."""
     resolved = path.resolve()
     protected = _protected(resolved)
     if protected:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulate.accounts.catalogue import KEY_METRICS
 from simulate.accounts.ledger import PAYMENT_COMPONENTS, F
 from simulate.accounts.metrics import (
     METRIC_UNITS,
@@ -18,7 +19,7 @@ from simulate.accounts.metrics import (
     compute_metrics,
     unit_sums,
 )
-from simulate.model.population import TRAIT_NAMES
+from simulate.model.population import STYLE_DIMENSIONS, TRAIT_NAMES
 from simulate.model.result import EPISODE_LOG_COLUMNS, ReplicationResult
 from simulate.scenario.models import Scenario
 
@@ -164,11 +165,6 @@ def summary_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> p
     return table.drop(columns=["_order", "_metric"]).reset_index(drop=True)
 
 
-def _style(values: np.ndarray | None, like: np.ndarray) -> np.ndarray:
-    """A style dimension per period x physician, flattened (zeros where not recorded)."""
-    return (np.zeros_like(like) if values is None else values).reshape(-1)
-
-
 def physicians_table(
     scenario: Scenario, results: Sequence[ReplicationResult], trajectories: pd.DataFrame
 ) -> pd.DataFrame:
@@ -184,28 +180,13 @@ def physicians_table(
                 "period": np.repeat(np.arange(n_periods), n),
                 "physician": np.tile(units.name[:n], n_periods),
                 "team": np.tile(units.team[:n], n_periods),
-                "style_intensity": result.intensity.reshape(-1),
-                "style_quality_effort": result.quality_effort.reshape(-1),
-                "style_focus": _style(result.focus, result.intensity),
-                "style_selection": _style(result.selection, result.intensity),
+                **{f"style_{name}": result.style[name].reshape(-1) for name in STYLE_DIMENSIONS},
                 **{f"trait_{t}": np.tile(result.traits[t], n_periods) for t in TRAIT_NAMES},
             }
         )
         frames.append(frame)
     panel = pd.concat(frames, ignore_index=True)
-    metric_cols = [
-        "episodes",
-        "cost_per_episode",
-        "complication_rate",
-        "readmission_rate",
-        "mean_wait_days",
-        "recovery_days",
-        "qalys",
-        "value",
-        "declined",
-        *PAYMENT_COLUMNS,
-        "payment_total",
-    ]
+    metric_cols = [*KEY_METRICS, "declined", *PAYMENT_COLUMNS, "payment_total"]
     rows = trajectories[trajectories["level"] == "physician"]
     rows = rows[["replication", "period", "unit", *metric_cols]].rename(
         columns={"unit": "physician", "payment_total": "income"}

@@ -15,7 +15,7 @@ import pandas as pd
 from simulate.report import describe, scorecard
 from simulate.report.data import RunData
 from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
-from simulate.units import period_span
+from simulate.units import period_span, period_unit
 
 VALUE_SCALE = 10.0
 """The value metric is QALYs per 1,000 currency units; the dashboard shows QALYs per 10,000
@@ -253,7 +253,7 @@ def rules_section(run: RunData) -> str:
     if rules:
         parts.append("<ul class=rules>")
         for k, rule in enumerate(rules):
-            d = describe.describe_rule(rule, k)
+            d = describe.describe_rule(rule, k, period_unit(float(s.get("period_days", 30.4375))))
             text = (
                 f"<strong>{escape(d['name'])}</strong> ({escape(d['type'])}): metric "
                 f"{escape(d['metric'])}; level {escape(d['level'])}; {escape(d['amounts'])}; "

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from simulate.incentives.rules import describe_amounts, money
+from simulate.units import period_unit
+
 COMMON_RULE_KEYS = {
     "type",
     "name",
@@ -77,64 +80,23 @@ def last_policy_end(scenario: dict[str, Any]) -> int | None:
     return max(int(w.end) for w in windows)
 
 
-def money(x: Any) -> str:
-    """A currency amount in words-friendly form: 4,000."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.4g}"
+def span(start: Any, end: Any, unit: str) -> str:
+    """Periods in force as people count them (from 1): ``from month 13 to the end``."""
+    first = f"from {unit} {int(start or 0) + 1}"
+    return first + (f" to {unit} {int(end) + 1}" if end is not None else " to the end")
 
 
-def _timing(rule: dict[str, Any]) -> str:
-    start = int(rule.get("start_period") or 0)
-    end = rule.get("end_period")
+def _timing(rule: dict[str, Any], unit: str) -> str:
     every = int(rule.get("every") or 1)
     lag = int(rule.get("lag") or 0)
-    span = f"from period {start}" + (f" to period {end}" if end is not None else " to the end")
-    often = "every period" if every == 1 else f"every {every} periods"
-    paid = "paid at once" if lag == 0 else f"paid {lag} period(s) later"
-    return f"{span}, evaluated {often}, {paid}"
+    often = f"every {unit}" if every == 1 else f"every {every} {unit}s"
+    paid = "paid at once" if lag == 0 else f"paid {lag} {unit}(s) later"
+    return (
+        f"{span(rule.get('start_period'), rule.get('end_period'), unit)}, evaluated {often}, {paid}"
+    )
 
 
-def _amounts(rule: dict[str, Any]) -> str:
-    kind = rule.get("type")
-    if kind == "tournament":
-        text = f"top {float(rule.get('top_share', 0)):.0%} earn {money(rule.get('bonus', 0))} each"
-        if float(rule.get("bottom_share") or 0) > 0:
-            text += (
-                f"; bottom {float(rule['bottom_share']):.0%} lose "
-                f"{money(rule.get('penalty', 0))} each"
-            )
-        group = rule.get("peer_group")
-        return text + (f"; ranked within {'each team' if group == 'team' else 'the organisation'}")
-    if kind == "readmission_penalty":
-        return (
-            f"a penalty of {float(rule.get('scale', 1)):g} x the excess readmission ratio, as a "
-            f"share of base payment, capped at {float(rule.get('max_share_of_base', 0)):.1%}"
-        )
-    if kind == "withhold":
-        return (
-            f"{float(rule.get('share', 0)):.1%} of base payment withheld, returned on performance"
-        )
-    if kind == "shared_savings":
-        return f"{float(rule.get('share', 0)):.0%} of savings against the benchmark shared"
-    if kind == "per_unit":
-        return f"{money(rule.get('rate', 0))} per unit of the metric"
-    if kind == "improvement":
-        return f"{money(rule.get('per_unit_improvement', 0))} per unit of improvement"
-    if kind == "target":
-        if rule.get("threshold") is not None:
-            return (
-                f"bonus {money(rule.get('bonus', 0))} for beating {rule['threshold']}, "
-                f"penalty {money(rule.get('penalty', 0))} for missing it"
-            )
-        worst, best = rule.get("worst"), rule.get("best")
-        return f"up to {money(rule.get('amount', 0))} on a scale from {worst} to {best}"
-    return ""
-
-
-def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
+def describe_rule(rule: dict[str, Any], index: int = 0, unit: str = "period") -> dict[str, str]:
     """One incentive rule as plain-words fields: name, type, metric, level, amounts, timing."""
     name = str(rule.get("name") or f"{rule.get('type', 'rule')}_{index + 1}")
     metric = str(rule.get("metric", ""))
@@ -143,7 +105,7 @@ def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
     level = str(rule.get("level", "physician"))
     if level != "physician":
         level += f" (money split {rule.get('split', 'equal')} among physicians)"
-    amounts = _amounts(rule)
+    amounts = describe_amounts(rule)
     if rule.get("cap") is not None:
         amounts += f"; at most {money(rule['cap'])} per unit per evaluation"
     others = [
@@ -157,7 +119,7 @@ def describe_rule(rule: dict[str, Any], index: int = 0) -> dict[str, str]:
         "metric": metric,
         "level": level,
         "amounts": amounts.strip("; "),
-        "timing": _timing(rule),
+        "timing": _timing(rule, unit),
         "settings": ", ".join(others),
     }
 
@@ -204,14 +166,12 @@ def describe_peer_pressure(scenario: dict[str, Any]) -> list[str]:
     if not peer or transparency == "none":
         return []
     metrics = ", ".join(str(m) for m in peer.get("metrics") or [])
-    end = peer.get("end_period")
-    span = f"from period {peer.get('start_period', 0)}" + (
-        f" to period {end}" if end is not None else " to the end"
-    )
+    unit = period_unit(float(scenario.get("period_days", 30.4375)))
+    in_force = span(peer.get("start_period"), peer.get("end_period"), unit)
     return [
         f"Transparency: {TRANSPARENCY.get(transparency, str(transparency))}.",
-        f"Figures shown: {metrics}, each over a rolling {peer.get('window', '?')} periods, "
-        f"published every {peer.get('publish_every', 1)} period(s), {span}.",
+        f"Figures shown: {metrics}, each over a rolling {peer.get('window', '?')} {unit}s, "
+        f"published every {peer.get('publish_every', 1)} {unit}(s), {in_force}.",
         f"Benchmark: {NORMS.get(peer.get('norm', ''), str(peer.get('norm')))}.",
         f"Weights: conformity {peer.get('conformity')}, rank concern "
         f"{peer.get('rank_concern')}, reputation value {money(peer.get('reputation_value'))}.",

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from simulate.accounts.catalogue import METRIC_CATALOGUE, key_metrics
 from simulate.accounts.metrics import METRIC_UNITS
 from simulate.report.charts import THOUSANDS, legend_below, new_figure
 from simulate.report.data import RunData
@@ -39,45 +40,14 @@ from simulate.report.stats import (
 )
 from simulate.units import period_unit
 
-KEY_METRICS = (
-    "cost_per_episode",
-    "readmission_rate",
-    "complication_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-    "value",
-    "payment_total",
-    "intensity",
-    "quality_effort",
+KEY_METRICS = tuple(
+    m for m in key_metrics("payment_total", "intensity", "quality_effort") if m != "episodes"
 )
 """Organisation-level metrics drawn as trajectories."""
 
-TITLES = {
-    "cost_per_episode": "Cost per episode",
-    "readmission_rate": "Readmission rate",
-    "complication_rate": "Complication rate",
-    "mean_wait_days": "Mean wait",
-    "recovery_days": "Recovery time",
-    "qalys": "QALYs gained",
-    "value": "Value (QALYs per 1,000 currency)",
-    "payment_total": "Payments to physicians",
-    "intensity": "Practice intensity",
-    "quality_effort": "Quality effort",
-}
+TITLES = {m: METRIC_CATALOGUE[m].label for m in KEY_METRICS}
 
-AXIS_UNITS = {
-    "cost_per_episode": "currency per index episode",
-    "readmission_rate": "share of index episodes",
-    "complication_rate": "share of index episodes",
-    "mean_wait_days": "days",
-    "recovery_days": "days per index episode",
-    "qalys": "QALYs per period",
-    "value": "QALYs per 1,000 currency",
-    "payment_total": "currency per period",
-    "intensity": "x guideline, per episode",
-    "quality_effort": "share 0-1, per episode",
-}
+AXIS_UNITS = {m: METRIC_CATALOGUE[m].short_unit for m in KEY_METRICS}
 """Short axis units (the full definitions are in docs/outputs.md)."""
 STYLE_LABELS = {
     "intensity": "intensity (x guideline, per episode)",

@@ -12,32 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulate.accounts.catalogue import higher_is_better
+from simulate.accounts.catalogue import KEY_METRICS, higher_is_better
 from simulate.output.tables import t_interval
 from simulate.report.data import RunData
 from simulate.report.describe import first_policy_start, last_policy_end
 from simulate.report.stats import bootstrap_interval, income_components
 from simulate.units import period_span
 
-TABLE_METRICS = (
-    "episodes",
-    "cost_per_episode",
-    "complication_rate",
-    "readmission_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-    "value",
-)
-HEADLINE_METRICS = (
-    "value",
-    "cost_per_episode",
-    "readmission_rate",
-    "complication_rate",
-    "mean_wait_days",
-    "recovery_days",
-    "qalys",
-)
+TABLE_METRICS = KEY_METRICS
+HEADLINE_METRICS = ("value", *(m for m in KEY_METRICS if m not in ("episodes", "value")))
 WEIGHTED = (
     "complication_rate",
     "readmission_rate",

@@ -1,8 +1,13 @@
-"""Checks across fields that a single field's validation cannot see."""
+"""Checks across fields that a single field's validation cannot see.
+
+Each check is a small named function of the scenario returning its problems, as
+(field path, message); :data:`CHECKS` lists them in the order they are reported.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from simulate.accounts.catalogue import CATALOGUE
 from simulate.scenario.models import Scenario
@@ -10,18 +15,25 @@ from simulate.scenario.yaml_source import Path_
 
 SHARE_TOLERANCE = 1e-6
 
+Problems = list[tuple[Path_, str]]
 
-def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
-    """Every inconsistency found, as (field path, message); empty when consistent."""
-    problems: list[tuple[Path_, str]] = []
-    if scenario.warmup_periods >= scenario.horizon_periods:
-        problems.append(
-            (
-                ("warmup_periods",),
-                f"warm-up ({scenario.warmup_periods} periods) must be shorter than the "
-                f"horizon ({scenario.horizon_periods} periods)",
-            )
+
+def warmup_before_horizon(scenario: Scenario) -> Problems:
+    """The warm-up ends before the horizon."""
+    if scenario.warmup_periods < scenario.horizon_periods:
+        return []
+    return [
+        (
+            ("warmup_periods",),
+            f"warm-up ({scenario.warmup_periods} periods) must be shorter than the "
+            f"horizon ({scenario.horizon_periods} periods)",
         )
+    ]
+
+
+def unique_names(scenario: Scenario) -> Problems:
+    """Condition names and team names are unique (the first repeat of each is reported)."""
+    problems: Problems = []
     for key, items in (("conditions", scenario.conditions), ("teams", scenario.teams)):
         first_index: dict[str, int] = {}
         for index, item in enumerate(items):
@@ -35,13 +47,22 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 )
                 break
             first_index[item.name] = index
+    return problems
+
+
+def severity_shares_sum_to_one(scenario: Scenario) -> Problems:
+    """The severity classes' shares sum to 1."""
     classes = scenario.severity.classes
     total = math.fsum(c.share for c in classes)
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        shares = " + ".join(f"{c.share:g}" for c in classes)
-        problems.append(
-            (("severity", "classes"), f"shares must sum to 1; they sum to {total:g} ({shares})")
-        )
+    if abs(total - 1.0) <= SHARE_TOLERANCE:
+        return []
+    shares = " + ".join(f"{c.share:g}" for c in classes)
+    return [(("severity", "classes"), f"shares must sum to 1; they sum to {total:g} ({shares})")]
+
+
+def condition_teams_exist(scenario: Scenario) -> Problems:
+    """Every team a condition names exists, and a list of teams is not empty."""
+    problems: Problems = []
     team_names = [t.name for t in scenario.teams]
     for index, condition in enumerate(scenario.conditions):
         for j, team in enumerate(condition.teams or ()):
@@ -54,17 +75,27 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 )
         if condition.teams is not None and not condition.teams:
             problems.append((("conditions", index, "teams"), "must name at least one team"))
+    return problems
+
+
+def unique_rule_names(scenario: Scenario) -> Problems:
+    """Incentive rules have distinct labels (the first repeat is reported)."""
     labels = scenario.rule_labels
     for index, label in enumerate(labels):
         if label in labels[:index]:
             first = labels.index(label)
-            problems.append(
+            return [
                 (
                     ("incentives", index, "name"),
                     f"rule name '{label}' is already used by incentives[{first}]",
                 )
-            )
-            break
+            ]
+    return []
+
+
+def quality_gates_fit_level(scenario: Scenario) -> Problems:
+    """A physician-level rule's quality gate names a metric physicians have."""
+    problems: Problems = []
     for index, rule in enumerate(scenario.incentives):
         gate = getattr(rule, "quality_gate", None)
         if gate is not None and rule.level == "physician" and CATALOGUE[gate.metric].team_only:
@@ -74,58 +105,88 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                     f"metric '{gate.metric}' exists for teams and the organisation only",
                 )
             )
+    return problems
+
+
+def peer_pressure_period_order(scenario: Scenario) -> Problems:
+    """Peer pressure ends no earlier than it starts."""
     pressure = scenario.peer_pressure
-    if pressure.end_period is not None and pressure.end_period < pressure.start_period:
-        problems.append(
-            (
-                ("peer_pressure", "end_period"),
-                f"end_period ({pressure.end_period}) is before start_period "
-                f"({pressure.start_period})",
-            )
+    if pressure.end_period is None or pressure.end_period >= pressure.start_period:
+        return []
+    return [
+        (
+            ("peer_pressure", "end_period"),
+            f"end_period ({pressure.end_period}) is before start_period ({pressure.start_period})",
         )
-    behaviour = scenario.behaviour
-    for part in ("selection", "multitasking", "crowding_out"):
-        if getattr(behaviour, part).enabled and behaviour.model != "adaptive":
-            problems.append(
-                (
-                    ("behaviour", part, "enabled"),
-                    f"{part} changes how physicians adapt; it needs behaviour.model: adaptive "
-                    f"(the model is '{behaviour.model}')",
-                )
-            )
-    if behaviour.selection.enabled and not any(c.high_risk for c in scenario.severity.classes):
-        problems.append(
-            (
-                ("behaviour", "selection", "enabled"),
-                "selection declines high-risk patients, but no severity class has high_risk: true",
-            )
+    ]
+
+
+def mechanisms_need_adaptive(scenario: Scenario) -> Problems:
+    """Mechanisms of the ``behaviour:`` section change how physicians adapt: they need
+    adaptive physicians."""
+    model = scenario.behaviour.model
+    if model == "adaptive":
+        return []
+    return [
+        (
+            ("behaviour", part, "enabled"),
+            f"{part} changes how physicians adapt; it needs behaviour.model: adaptive "
+            f"(the model is '{model}')",
         )
+        for part, section in scenario.behaviour.mechanisms().items()
+        if section.enabled
+    ]
+
+
+def mechanisms_fit_the_world(scenario: Scenario) -> Problems:
+    """What each enabled mechanism needs of the rest of the scenario (its ``problems``)."""
+    return [
+        (("behaviour", part, *path), message)
+        for part, section in scenario.behaviour.mechanisms().items()
+        for path, message in section.problems(scenario)
+    ]
+
+
+def a_base_payment(scenario: Scenario) -> Problems:
+    """At least one base payment scheme is given."""
     payment = scenario.payment
-    if not any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
-        problems.append(
-            (
-                ("payment",),
-                "give at least one base payment: fee_for_service, capitation, salary or bundled",
-            )
+    if any((payment.fee_for_service, payment.capitation, payment.salary, payment.bundled)):
+        return []
+    return [
+        (
+            ("payment",),
+            "give at least one base payment: fee_for_service, capitation, salary or bundled",
         )
-    capitation = payment.capitation
-    if capitation is not None:
-        try:
-            amount = capitation.per_patient_per_period * capitation.list_size_per_physician
-        except OverflowError:  # an integer list size beyond the range of floating point
-            amount = math.inf
-        if not math.isfinite(amount):
-            digits = len(str(capitation.list_size_per_physician))
-            problems.append(
-                (
-                    ("payment", "capitation", "list_size_per_physician"),
-                    "per_patient_per_period x list_size_per_physician is too large to pay "
-                    f"(the list size has {digits} digits)",
-                )
-            )
+    ]
+
+
+def capitation_payable(scenario: Scenario) -> Problems:
+    """Capitation per physician is a finite amount."""
+    capitation = scenario.payment.capitation
+    if capitation is None:
+        return []
+    try:
+        amount = capitation.per_patient_per_period * capitation.list_size_per_physician
+    except OverflowError:  # an integer list size beyond the range of floating point
+        amount = math.inf
+    if math.isfinite(amount):
+        return []
+    digits = len(str(capitation.list_size_per_physician))
+    return [
+        (
+            ("payment", "capitation", "list_size_per_physician"),
+            "per_patient_per_period x list_size_per_physician is too large to pay "
+            f"(the list size has {digits} digits)",
+        )
+    ]
+
+
+def prices_by_known_condition(scenario: Scenario) -> Problems:
+    """Prices by condition name existing conditions, with finite prices >= 0."""
+    problems: Problems = []
     condition_names = [c.name for c in scenario.conditions]
     for scheme in ("fee_for_service", "bundled"):
-        part = getattr(payment, scheme)
+        part = getattr(scenario.payment, scheme)
         for name, price in (part.by_condition if part is not None else {}).items():
             where = ("payment", scheme, "by_condition", name)
             if name not in condition_names:
@@ -133,7 +194,31 @@ def inconsistencies(scenario: Scenario) -> list[tuple[Path_, str]]:
                 problems.append((where, f"no condition named '{name}'; conditions are: {known}"))
             elif not (math.isfinite(price) and price >= 0):
                 problems.append((where, f"must be a number >= 0 (got {price})"))
-    if not problems:  # bounds on work and memory, once the world itself makes sense
+    return problems
+
+
+CHECKS: tuple[Callable[[Scenario], Problems], ...] = (
+    warmup_before_horizon,
+    unique_names,
+    severity_shares_sum_to_one,
+    condition_teams_exist,
+    unique_rule_names,
+    quality_gates_fit_level,
+    peer_pressure_period_order,
+    mechanisms_need_adaptive,
+    mechanisms_fit_the_world,
+    a_base_payment,
+    capitation_payable,
+    prices_by_known_condition,
+)
+"""The consistency checks, in the order their problems are reported."""
+
+
+def inconsistencies(scenario: Scenario) -> Problems:
+    """Every inconsistency found, as (field path, message); empty when consistent. The
+    bounds on work and memory are checked once the world itself makes sense."""
+    problems = [problem for check in CHECKS for problem in check(scenario)]
+    if not problems:
         from simulate.scenario.workload import workload_problems
 
         problems.extend(workload_problems(scenario))

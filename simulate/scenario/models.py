@@ -7,22 +7,21 @@ shares in 0-1, health gain in QALYs. Every default is documented with its source
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from simulate.incentives.rules import RuleSpec
+from simulate.scenario.behaviour_models import (
+    Behaviour,
+    CrowdingOut,
+    MechanismSection,
+    Multitasking,
+    PeerPressure,
+    Selection,
+)
 from simulate.scenario.distributions import Beta, Distribution, Fixed, Normal
+from simulate.scenario.payment_models import Bundled, Capitation, FeeForService, Payment, Salary
+from simulate.scenario.section import NAME_PATTERN, _Model
 from simulate.units import DAYS_PER_YEAR
-
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
-"""Names used in paths and tables: letters, digits, '_', '.', '-'; no separators."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
 
 
 class Condition(_Model):
@@ -198,233 +197,6 @@ class Clinical(_Model):
     )
 
 
-class FeeForService(_Model):
-    """Fee-for-service: a fee per unit of intensity delivered in each episode."""
-
-    per_intensity_unit: float = Field(
-        ge=0, description="Currency per unit of intensity (1 = a guideline episode)."
-    )
-    by_condition: dict[str, float] = Field(
-        default_factory=dict, description="Fee per unit of intensity by condition name."
-    )
-    pays_readmissions: bool = Field(True, description="Readmission episodes are paid as well.")
-
-
-class Capitation(_Model):
-    """Capitation: a fixed amount per enrolled patient per period."""
-
-    per_patient_per_period: float = Field(
-        ge=0, description="Currency per listed patient per period."
-    )
-    list_size_per_physician: int = Field(
-        1950, ge=0, description="Patients on each physician's list."
-    )
-
-
-class Salary(_Model):
-    """Salary: a fixed annual amount per physician, paid pro rata each period."""
-
-    annual: float = Field(ge=0, description="Currency per physician per year.")
-
-
-class Bundled(_Model):
-    """Bundled (episode) payment: a price per index episode covering its readmissions."""
-
-    per_episode: float = Field(ge=0, description="Currency per index episode.")
-    by_condition: dict[str, float] = Field(
-        default_factory=dict, description="Price per index episode by condition name."
-    )
-    readmissions_included: bool = Field(
-        True, description="Readmissions within the window are covered by the bundle (unpaid)."
-    )
-
-
-class Payment(_Model):
-    """Base payment: any mix of the four schemes; each present one is paid in full."""
-
-    fee_for_service: FeeForService | None = None
-    capitation: Capitation | None = None
-    salary: Salary | None = None
-    bundled: Bundled | None = None
-
-
-class Selection(_Model):
-    """Risk selection (cream-skimming): physicians may decline high-risk patients."""
-
-    enabled: bool = Field(
-        False,
-        description="Let adaptive physicians decline a share of high-risk patients (Ma 1994).",
-    )
-    max_share: float = Field(
-        0.5, ge=0, le=1, description="Largest share of high-risk patients one may decline (0-1)."
-    )
-    cost: float = Field(
-        200.0,
-        ge=0,
-        description="Private (ethical, administrative) cost of declining, currency per patient "
-        "at a declined share of 1 (quadratic in the share).",
-    )
-
-
-class Multitasking(_Model):
-    """Multitasking: quality effort can be shifted between outcomes."""
-
-    enabled: bool = Field(
-        False,
-        description="Let adaptive physicians shift quality effort between readmission and "
-        "complication prevention (Holmstrom & Milgrom 1991; Kaarboe & Siciliani 2011).",
-    )
-    max_focus: float = Field(
-        0.5,
-        gt=0,
-        le=1,
-        description="Largest focus f: effort on readmissions is effort x (1 + f), on "
-        "complications effort x (1 - f); f in [-max_focus, max_focus].",
-    )
-    shift_cost: float = Field(
-        750.0,
-        gt=0,
-        description="Private cost of shifting focus, currency per episode per unit of focus "
-        "squared: lower than behaviour.adjustment_cost, since moving effort between tasks is "
-        "cheaper than adding effort (tasks are substitutes in effort).",
-    )
-
-
-class CrowdingOut(_Model):
-    """Motivation crowding-out: altruism erodes with the share of income at risk."""
-
-    enabled: bool = Field(
-        False, description="Erode intrinsic motivation with pay at risk (Frey & Jegen 2001)."
-    )
-    strength: float = Field(
-        1.0,
-        ge=0,
-        le=10,
-        description="Per period, motivation falls by strength x share of income from "
-        "incentives (absolute amounts over the window) x motivation.",
-    )
-    recovery: float = Field(
-        0.01, ge=0, le=1, description="Per period, motivation recovers this share toward 1."
-    )
-    window: int = Field(
-        12, ge=1, le=120, description="Periods over which the share of income at risk is taken."
-    )
-
-
-class Behaviour(_Model):
-    """How physicians change their practice style over time."""
-
-    model: Literal["fixed", "adaptive"] = Field(
-        "fixed",
-        description="'fixed': physicians keep the style they were drawn with; 'adaptive': they "
-        "move toward the style that maximises their utility under the rules in force.",
-    )
-    qaly_value: float = Field(
-        30000.0, ge=0, description="Currency per QALY in the altruism term (adaptive)."
-    )
-    adjustment_cost: float = Field(
-        7500.0,
-        gt=0,
-        description="Private cost of moving style away from the reference, currency per "
-        "episode per unit of style squared (adaptive).",
-    )
-    loss_aversion: float = Field(
-        2.0, ge=1, le=10, description="Weight of expected losses relative to gains (adaptive)."
-    )
-    noise_sd: float = Field(
-        0.01, ge=0, le=1, description="Standard deviation of the style change noise per period."
-    )
-    habit_rate: float = Field(
-        0.05, ge=0, le=1, description="Per period, the habit moves this share toward practice."
-    )
-    habit_weight: float = Field(
-        0.5, ge=0, lt=1, description="Pull of the habit on the reference style (persistence)."
-    )
-    initial_iterations: int = Field(
-        6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
-    )
-    selection: Selection = Field(default_factory=Selection)
-    multitasking: Multitasking = Field(default_factory=Multitasking)
-    crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
-
-
-PEER_METRICS = (
-    "complication_rate",
-    "readmission_rate",
-    "cost_per_episode",
-    "value",
-    "qalys_per_episode",
-)
-"""Metrics a dashboard can show that depend on a physician's practice style."""
-
-
-class PeerPressure(_Model):
-    """Transparency: what physicians see of each other, and how much they care."""
-
-    transparency: Literal["none", "private_feedback", "internal_dashboard", "public"] = Field(
-        "none",
-        description="none; private_feedback (own figures against peers); internal_dashboard "
-        "(all physicians see all); public (patients see too).",
-    )
-    metrics: tuple[Literal[PEER_METRICS], ...] = Field(  # type: ignore[valid-type]
-        ("value",), min_length=1, description="Metrics the dashboard shows."
-    )
-    norm: Literal["median", "top_decile", "own_history"] = Field(
-        "median",
-        description="The benchmark: peers' median, peers' top decile (achievable benchmark), "
-        "or the physician's own past figures.",
-    )
-    publish_every: int = Field(1, ge=1, le=120, description="Periods between publications.")
-    start_period: int = Field(0, ge=0, description="First period whose close publishes.")
-    end_period: int | None = Field(
-        None, ge=0, description="Last period whose close publishes (none: to the end)."
-    )
-    window: int = Field(
-        12,
-        ge=1,
-        le=120,
-        description="Periods each published figure covers (a rolling window, as dashboards use).",
-    )
-    conformity: float = Field(
-        1.0, ge=0, description="Weight of the squared relative gap to the norm (Brock-Durlauf)."
-    )
-    rank_concern: float = Field(
-        0.2, ge=0, description="Weight of the share of peers ranked above (reputation)."
-    )
-    reputation_value: float = Field(
-        1000.0,
-        ge=0,
-        description="Currency per episode of a unit of reputational loss at peer sensitivity 1.",
-    )
-    referral_shift: float = Field(
-        0.1,
-        ge=0,
-        le=1,
-        description="With public reporting: the share of patients who choose by the published "
-        "ranking (better-ranked teams and physicians get more of them).",
-    )
-    lead_influence: float = Field(
-        0.0,
-        ge=0,
-        le=1,
-        description="Weight of the team lead's (each team's first physician's) published figure "
-        "in the team's norm; 0: the lead is one peer among others.",
-    )
-
-    def lapsed(self, period: int) -> bool:
-        """Whether publication has ended by the close of ``period``."""
-        return self.end_period is not None and period > self.end_period
-
-    def publishes_at(self, period: int) -> bool:
-        """Whether the dashboard is published at the close of ``period`` (the schedule)."""
-        return (
-            self.transparency != "none"
-            and period >= self.start_period
-            and not self.lapsed(period)
-            and (period - self.start_period + 1) % self.publish_every == 0
-        )
-
-
 class MetricSettings(_Model):
     """Settings of the metrics the payer and the tables compute."""
 
@@ -480,3 +252,23 @@ class Scenario(_Model):
     def n_physicians(self) -> int:
         """Physicians across all teams."""
         return sum(team.physicians for team in self.teams)
+
+
+__all__ = [
+    "DAYS_PER_YEAR",
+    "NAME_PATTERN",
+    "Behaviour",
+    "Bundled",
+    "Capitation",
+    "Clinical",
+    "Condition",
+    "CrowdingOut",
+    "FeeForService",
+    "MechanismSection",
+    "Multitasking",
+    "Payment",
+    "PeerPressure",
+    "Salary",
+    "Scenario",
+    "Selection",
+]

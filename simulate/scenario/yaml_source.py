@@ -83,6 +83,21 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     context = (exc.context or "").strip()
     line = _line(exc.problem_mark) or _line(exc.context_mark)
     opened = _line(exc.context_mark)
+    for explain in (_unclosed, _misplaced):
+        found = explain(problem, context, line, opened)
+        if found is not None:
+            return found
+    text = problem or "not valid YAML"
+    if context and not context.startswith("while"):
+        text = f"{context}, {text}"
+    return line, text
+
+
+_Explained = tuple[int | None, str] | None
+
+
+def _unclosed(problem: str, context: str, line: int | None, opened: int | None) -> _Explained:
+    """A bracket, brace or quote opened and not closed: blamed where it was opened."""
     if context.startswith("while parsing a flow") and problem.startswith("expected ','"):
         pair = ("[", "]") if "sequence" in context else ("{", "}")
         found = problem.rsplit("but got ", 1)[-1]
@@ -93,6 +108,11 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
         )
     if "quoted scalar" in context and "end of stream" in problem:
         return opened or line, f"the quoted text opened on line {opened} is not closed"
+    return None
+
+
+def _misplaced(problem: str, context: str, line: int | None, opened: int | None) -> _Explained:
+    """Tabs, bad indentation, a stray ':', a missing ':' or a second document."""
     if "found character '\\t'" in problem:
         return line, "a tab is used for indentation; YAML indents with spaces only"
     if problem.startswith("expected <block end>") and "<block" in problem.split("found", 1)[-1]:
@@ -108,10 +128,7 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
         return opened or line, "expected 'key: value' but this line has no ':'"
     if problem == "but found another document":
         return line, "a second YAML document ('---'); a scenario file holds one document"
-    text = problem or "not valid YAML"
-    if context and not context.startswith("while"):
-        text = f"{context}, {text}"
-    return line, text
+    return None
 
 
 def _too_deep_line(text: str) -> int | None:

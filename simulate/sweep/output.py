@@ -68,25 +68,42 @@ def write_outputs(
         *extra.get("warnings", []),
         *stability_warnings(design.method, spec.n_samples, indices),
     ]
-    drawn: list[str] = []
-    if figures:
-        import matplotlib
+    drawn = _figures(plan, runs, indices, folder) if figures else []
+    manifest = _manifest(plan, store, complete, len(runs), skipped)
+    manifest.update({**extra, "warnings": warnings})
+    manifest.update({"tables": table_info, "figures": drawn, "store": STORE_NAME})
+    manifest["scenario"] = plan.scenario.model_dump(mode="json", by_alias=True)
+    text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
+    write_text(folder / MANIFEST, text)
+    return manifest
 
-        from simulate.report.build import PLAIN_TEXT
-        from simulate.sweep.figures import oneway_figures, sensitivity_figures
 
-        figure_dir = folder / "figures"
-        plot = list(spec.plot_metrics)
-        with matplotlib.rc_context(PLAIN_TEXT):  # parameter labels are text, not math
-            if indices is not None:
-                paths = sensitivity_figures(indices, plot, plan.labels(), figure_dir)
-            elif design.method in ("grid", "random", "lhs"):
-                paths = oneway_figures(design, runs, plot, plan.labels(), figure_dir)
-            else:
-                paths = []
-        drawn = [str(p.relative_to(folder)) for p in paths]
-    scenario = plan.scenario
-    manifest = {
+def _figures(plan: SweepPlan, runs, indices, folder: Path) -> list[str]:
+    """Sensitivity figures (Sobol, Morris) or one-way figures (grid, random, LHS), as
+    paths relative to ``folder``."""
+    import matplotlib
+
+    from simulate.report.build import PLAIN_TEXT
+    from simulate.sweep.figures import oneway_figures, sensitivity_figures
+
+    design, figure_dir = plan.design, folder / "figures"
+    plot = list(plan.spec.plot_metrics)
+    with matplotlib.rc_context(PLAIN_TEXT):  # parameter labels are text, not math
+        if indices is not None:
+            paths = sensitivity_figures(indices, plot, plan.labels(), figure_dir)
+        elif design.method in ("grid", "random", "lhs"):
+            paths = oneway_figures(design, runs, plot, plan.labels(), figure_dir)
+        else:
+            paths = []
+    return [str(p.relative_to(folder)) for p in paths]
+
+
+def _manifest(
+    plan: SweepPlan, store: RunStore, complete: bool, finished: int, skipped: dict[str, str]
+) -> dict[str, Any]:
+    """The manifest's description of the sweep: design, parameters, seeds, sources."""
+    spec, design, scenario = plan.spec, plan.design, plan.scenario
+    return {
         "kind": "sweep",
         "name": scenario.name,
         "description": scenario.description,
@@ -103,9 +120,9 @@ def write_outputs(
         "parameters": [p.model_dump(exclude_none=True) for p in spec.parameters],
         "replications_per_point": plan.replications,
         "runs_total": plan.n_runs,
-        "runs_finished": len(runs),
+        "runs_finished": finished,
         "seed_plan": {"scenario_seed": scenario.seed, "description": SEED_PLAN},
-        "metrics": metrics,
+        "metrics": list(spec.metrics),
         "sensitivity_skipped": skipped,
         "scenario_sha256": scenario_hash(scenario),
         "source_files": list(plan.resolved.files),
@@ -114,13 +131,4 @@ def write_outputs(
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "compute_seconds": round(store.seconds(), 3),
-        **extra,
-        "warnings": warnings,
-        "tables": table_info,
-        "figures": drawn,
-        "store": STORE_NAME,
-        "scenario": scenario.model_dump(mode="json", by_alias=True),
     }
-    text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
-    write_text(folder / MANIFEST, text)
-    return manifest

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from simulate.errors import ScenarioError
 from simulate.scenario.consistency import inconsistencies
-from simulate.scenario.loader import parse_dotted_path, validation_error
+from simulate.scenario.messages import validation_error
 from simulate.scenario.models import Scenario
+from simulate.scenario.overrides import parse_dotted_path
 from simulate.scenario.schema import suggest
 from simulate.scenario.yaml_source import Path_, format_path
 
@@ -46,27 +47,7 @@ def check_path(text: str, full: dict[str, Any]) -> Path_:
         raise ValueError(str(exc)) from None
     node: Any = full
     for depth, part in enumerate(path):
-        here = format_path(path[:depth]) or "the scenario"
-        if isinstance(part, int):
-            if not isinstance(node, list):
-                raise ValueError(f"'{here}' is not a list, so it has no index [{part}]")
-            if part >= len(node):
-                raise ValueError(
-                    f"index {part} is out of range: '{here}' has {len(node)} item"
-                    f"{'' if len(node) == 1 else 's'}"
-                )
-        else:
-            if not isinstance(node, dict):
-                kind = "a list (use an index, as in [0])" if isinstance(node, list) else "a value"
-                raise ValueError(f"'{here}' is {kind}, so it has no key '{part}'")
-            if part not in node:
-                candidates = _leaf_paths(full, ())
-                near = suggest(text, candidates) or suggest(
-                    format_path((*path[:depth], part)),
-                    [format_path((*path[:depth], k)) for k in node],
-                )
-                hint = f"; did you mean '{near}'?" if near else ""
-                raise ValueError(f"the scenario has no parameter '{text}'{hint}")
+        _check_step(text, full, path, depth, node)
         node = node[part]
         if node is None and depth < len(path) - 1:
             raise ValueError(
@@ -80,6 +61,33 @@ def check_path(text: str, full: dict[str, Any]) -> Path_:
             f"value; sweep one of its values, e.g. {', '.join(inner)}"
         )
     return path
+
+
+def _check_step(text: str, full: dict[str, Any], path: Path_, depth: int, node: Any) -> None:
+    """ValueError unless ``node`` has ``path[depth]`` (an index of a list, a key of a
+    mapping; an unknown key gets the nearest parameter as a hint)."""
+    part = path[depth]
+    here = format_path(path[:depth]) or "the scenario"
+    if isinstance(part, int):
+        if not isinstance(node, list):
+            raise ValueError(f"'{here}' is not a list, so it has no index [{part}]")
+        if part >= len(node):
+            raise ValueError(
+                f"index {part} is out of range: '{here}' has {len(node)} item"
+                f"{'' if len(node) == 1 else 's'}"
+            )
+        return
+    if not isinstance(node, dict):
+        kind = "a list (use an index, as in [0])" if isinstance(node, list) else "a value"
+        raise ValueError(f"'{here}' is {kind}, so it has no key '{part}'")
+    if part not in node:
+        candidates = _leaf_paths(full, ())
+        near = suggest(text, candidates) or suggest(
+            format_path((*path[:depth], part)),
+            [format_path((*path[:depth], k)) for k in node],
+        )
+        hint = f"; did you mean '{near}'?" if near else ""
+        raise ValueError(f"the scenario has no parameter '{text}'{hint}")
 
 
 def set_value(data: dict[str, Any], full: dict[str, Any], path: Path_, value: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulate.accounts.catalogue import key_metrics
 from simulate.accounts.metrics import METRICS
 from simulate.errors import ScenarioError
 from simulate.scenario.schema import suggest
@@ -15,19 +16,8 @@ from simulate.scenario.yaml_source import Path_, format_path
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 """Design names: full grid, uniform random, Latin hypercube, Sobol (Saltelli), Morris."""
 
-DEFAULT_METRICS: tuple[str, ...] = (
-    "episodes",
-    "cost",
-    "cost_per_episode",
-    "complication_rate",
-    "readmission_rate",
-    "mean_wait_days",
-    "qalys",
-    "value",
-    "payment_total",
-    "payment_incentives",
-    "intensity",
-    "quality_effort",
+DEFAULT_METRICS: tuple[str, ...] = key_metrics(
+    "cost", "payment_total", "payment_incentives", "intensity", "quality_effort"
 )
 """Organisation-level metrics recorded per run unless ``sweep.metrics`` says otherwise."""
 

@@ -1,0 +1,170 @@
+"""Rules that judge each unit on its own figures: a target (or QOF-style tiers),
+improvement on its own baseline, a payment per unit of the metric, a withhold."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from simulate.incentives.rules.base import Rule, _text, money
+
+
+class Target(Rule):
+    """Bonus for beating a threshold, penalty for missing it; or QOF-style tiered points."""
+
+    type: Literal["target"]
+    threshold: float | None = Field(None, description="Beat this to earn the bonus.")
+    bonus: float = Field(0.0, ge=0, description="Paid when the threshold is beaten (currency).")
+    penalty: float = Field(0.0, ge=0, description="Taken when it is missed (currency).")
+    worst: float | None = Field(None, description="Tiers: the value earning no points.")
+    best: float | None = Field(None, description="Tiers: the value earning all points.")
+    amount: float = Field(0.0, ge=0, description="Tiers: paid at full achievement (currency).")
+
+    @model_validator(mode="after")
+    def _threshold_or_tiers(self):
+        tiers = self.worst is not None or self.best is not None
+        if tiers and (self.worst is None or self.best is None or self.worst == self.best):
+            raise ValueError("tiers need both 'worst' and 'best', and they must differ")
+        if tiers == (self.threshold is not None):
+            raise ValueError("give either 'threshold' (with bonus/penalty) or 'worst' and 'best'")
+        return self
+
+    def achievement(self, values: np.ndarray) -> np.ndarray:
+        """Share 0-1 earned: 1 when the threshold is beaten, or pro rata between the tiers."""
+        if self.threshold is not None:
+            return (self.spec.sign * (values - self.threshold) >= 0).astype(float)
+        return np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
+
+    def amounts(self, evaluation, explain=True):
+        values = evaluation.metric(self.metric, self.risk_adjusted)
+        share = self.achievement(values)
+        reasons = None
+        if self.threshold is None:
+            amounts = self.amount * share
+            reasons = explain and [
+                f"{self.metric} {_text(v)}: {s:.0%} of points"
+                for v, s in zip(values, share, strict=True)
+            ]
+        else:
+            amounts = np.where(share > 0, self.bonus, -self.penalty)
+            reasons = explain and [
+                f"{self.metric} {_text(v)} {'beats' if s else 'misses'} target {self.threshold:g}"
+                for v, s in zip(values, share, strict=True)
+            ]
+        amounts = np.where(np.isnan(values), 0.0, amounts)
+        return amounts, reasons
+
+    def describe(self) -> str:
+        if self.threshold is not None:
+            return (
+                f"bonus {money(self.bonus)} for beating {self.threshold}, "
+                f"penalty {money(self.penalty)} for missing it"
+            )
+        return f"up to {money(self.amount)} on a scale from {self.worst} to {self.best}"
+
+
+class Improvement(Rule):
+    """Paid per unit of improvement on the unit's own baseline (the periods before start)."""
+
+    type: Literal["improvement"]
+    baseline_length: int = Field(
+        ge=1, description="Periods just before start_period that form the baseline."
+    )
+    per_unit_improvement: float = Field(
+        ge=0, description="Currency per unit of improvement (in the metric's better direction)."
+    )
+    relative: bool = Field(False, description="Measure improvement as a share of the baseline.")
+    penalise_deterioration: bool = Field(
+        False, description="Also take money for getting worse, at the same rate."
+    )
+
+    @model_validator(mode="after")
+    def _baseline_fits(self):
+        if self.baseline_length > self.start_period:
+            raise ValueError(
+                f"baseline_length ({self.baseline_length}) needs start_period >= "
+                f"{self.baseline_length}; start_period is {self.start_period}"
+            )
+        return self
+
+    def baseline_periods(self) -> range:
+        return range(self.start_period - self.baseline_length, self.start_period)
+
+    def amounts(self, evaluation, explain=True):
+        values = evaluation.metric(self.metric, self.risk_adjusted)
+        base = evaluation.baseline(self.metric, self.risk_adjusted)
+        change = self.spec.sign * (values - base)
+        if self.relative:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                change = np.where(base != 0, change / np.abs(base), np.nan)
+        if not self.penalise_deterioration:
+            change = np.maximum(change, 0.0)
+        amounts = np.where(np.isnan(change), 0.0, self.per_unit_improvement * change)
+        reasons = explain and [
+            f"{self.metric} {_text(v)} against baseline {_text(b)}"
+            for v, b in zip(values, base, strict=True)
+        ]
+        return amounts, reasons
+
+    def describe(self) -> str:
+        return f"{money(self.per_unit_improvement)} per unit of improvement"
+
+
+class PerUnit(Rule):
+    """A continuous payment per unit of the metric (e.g. per episode, per QALY)."""
+
+    type: Literal["per_unit"]
+    rate: float = Field(description="Currency per unit of the metric (negative: a charge).")
+
+    def amounts(self, evaluation, explain=True):
+        values = evaluation.metric(self.metric, self.risk_adjusted)
+        amounts = np.where(np.isnan(values), 0.0, self.rate * values)
+        reasons = explain and [f"{self.metric} {_text(v)} x {self.rate:g}" for v in values]
+        return amounts, reasons
+
+    def describe(self) -> str:
+        return f"{money(self.rate)} per unit of the metric"
+
+
+class Withhold(Rule):
+    """A share of base payment held back each period and returned for achievement."""
+
+    type: Literal["withhold"]
+    split_basis: ClassVar[str | None] = "withheld"
+    share: float = Field(gt=0, le=1, description="Share of base payment withheld (0-1).")
+    threshold: float | None = Field(None, description="Return all when the metric beats this.")
+    worst: float | None = Field(None, description="Return nothing at or below this value.")
+    best: float | None = Field(None, description="Return all at or beyond this value.")
+
+    @model_validator(mode="after")
+    def _threshold_or_range(self):
+        ranged = self.worst is not None or self.best is not None
+        if ranged and (self.worst is None or self.best is None or self.worst == self.best):
+            raise ValueError(
+                "a pro-rata return needs both 'worst' and 'best', and they must differ"
+            )
+        if ranged == (self.threshold is not None):
+            raise ValueError("give either 'threshold' or 'worst' and 'best'")
+        return self
+
+    def withhold_share(self) -> float:
+        return self.share
+
+    def describe(self) -> str:
+        return f"{self.share:.1%} of base payment withheld, returned on performance"
+
+    def amounts(self, evaluation, explain=True):
+        values = evaluation.metric(self.metric, self.risk_adjusted)
+        if self.threshold is not None:
+            returned = (self.spec.sign * (values - self.threshold) >= 0).astype(float)
+        else:
+            returned = np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
+        returned = np.where(np.isnan(values), 1.0, returned)  # nothing to judge: all returned
+        amounts = evaluation.withheld * returned
+        reasons = explain and [
+            f"{self.metric} {_text(v)}: {r:.0%} of {w:.2f} withheld returned"
+            for v, r, w in zip(values, returned, evaluation.withheld, strict=True)
+        ]
+        return amounts, reasons
