@@ -6,7 +6,6 @@ import importlib.metadata
 import subprocess
 import sys
 
-import pytest
 from typer.testing import CliRunner
 
 from simulate.cli import app
@@ -25,17 +24,3 @@ def test_python_dash_m_simulate_has_the_same_version():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("valuesim ")
-
-
-def test_a_swallowed_signal_is_honoured_as_the_next_piece_of_work_finishes(monkeypatch):
-    import signal
-
-    from simulate.cli import common
-
-    common.honour_pending()  # nothing received: nothing happens
-    monkeypatch.setattr(common._State, "pending", int(signal.SIGINT))
-    with pytest.raises(common.Interrupted) as caught:
-        common.honour_pending()
-    assert common.stop_signal(caught.value) == signal.SIGINT
-    monkeypatch.setattr(common._State, "code", 130)  # already announced: not again
-    common.honour_pending()

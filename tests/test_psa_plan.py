@@ -109,3 +109,20 @@ def test_bad_sections_name_file_line_and_field(tmp_path, body, field, message):
     error = caught.value
     assert error.field == field and message in error.message
     assert error.file == str(path) and error.line is not None
+
+
+def test_the_documented_dirichlet_example_sets_the_severity_shares(tmp_path):
+    path = write(
+        tmp_path,
+        "  draws: 4\n"
+        "  parameters:\n"
+        "    - path:\n"
+        "        - severity.classes[0].share\n"
+        "        - severity.classes[1].share\n"
+        "      distribution: {type: dirichlet, alpha: [80, 20]}\n",
+    )
+    plan = plan_psa(path)
+    scenario = plan.evaluator.prepare((2, 0))
+    shares = [c.share for c in scenario.severity.classes]
+    assert sum(shares) == pytest.approx(1.0)
+    assert shares[0] == pytest.approx(plan.draws.iloc[2, 0])

@@ -217,7 +217,8 @@ def test_a_signal_while_results_are_written_waits_for_them(tmp_path, signum):
     """Results are finished whole, then the command stops with the signal's status."""
     import typer
 
-    from simulate.cli.common import EXIT_INTERRUPTED, write_results
+    from simulate.cli.common import write_results
+    from simulate.cli.signals import EXIT_INTERRUPTED
 
     out = tmp_path / "out"
 

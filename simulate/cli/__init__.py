@@ -7,9 +7,10 @@ commands in the order they are imported here.
 import importlib
 from collections.abc import Sequence
 
-from simulate.cli.common import app, run_command_line
+from simulate.cli.common import app
+from simulate.cli.signals import run_command_line
 
-for _command in ("run", "validate", "catalog", "compare", "report", "sweep"):
+for _command in ("run", "validate", "catalog", "compare", "report", "sweep", "psa"):
     importlib.import_module(f"simulate.cli.{_command}")
 
 
@@ -21,7 +22,7 @@ def main(early: Sequence[int] = ()) -> None:
     it sent a result), the process leaves at once with the command's status, once its
     output is flushed: the interpreter's exit would wait for that thread forever."""
     try:
-        run_command_line(early)
+        run_command_line(app, early)
     except SystemExit as done:
         _leave_if_a_pool_is_stuck(done.code if isinstance(done.code, int) else 1)
         raise

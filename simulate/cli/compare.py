@@ -10,28 +10,32 @@ import typer
 from rich.markup import escape
 
 from simulate.cli.common import (
-    EXIT_INTERRUPTED,
-    AnimateOption,
-    Interrupted,
-    NoReportOption,
-    OverwriteOption,
-    QuietOption,
-    SetOption,
-    WorkersOption,
-    announce,
     app,
     check_report_options,
     check_results_target,
     err,
     fail,
-    honour_pending,
     out,
     print_warnings,
     progress_bar,
-    stop_signal,
-    stoppable,
     with_report,
     write_results,
+)
+from simulate.cli.options import (
+    AnimateOption,
+    NoReportOption,
+    OverwriteOption,
+    QuietOption,
+    SetOption,
+    WorkersOption,
+)
+from simulate.cli.signals import (
+    EXIT_INTERRUPTED,
+    Interrupted,
+    announce,
+    honour_pending,
+    stop_signal,
+    stoppable,
     written,
 )
 from simulate.errors import ScenarioError

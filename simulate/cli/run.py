@@ -13,28 +13,32 @@ from rich.table import Table
 
 from simulate.accounts.catalogue import key_metrics
 from simulate.cli.common import (
-    EXIT_INTERRUPTED,
-    AnimateOption,
-    Interrupted,
-    NoReportOption,
-    OverwriteOption,
-    QuietOption,
-    SetOption,
-    WorkersOption,
-    announce,
     app,
     check_report_options,
     check_results_target,
     err,
     fail,
-    honour_pending,
     out,
     print_warnings,
     progress_bar,
-    stop_signal,
-    stoppable,
     with_report,
     write_results,
+)
+from simulate.cli.options import (
+    AnimateOption,
+    NoReportOption,
+    OverwriteOption,
+    QuietOption,
+    SetOption,
+    WorkersOption,
+)
+from simulate.cli.signals import (
+    EXIT_INTERRUPTED,
+    Interrupted,
+    announce,
+    honour_pending,
+    stop_signal,
+    stoppable,
     written,
 )
 from simulate.errors import ScenarioError
@@ -140,7 +144,11 @@ def run(
         else:
             resolved = resolve_scenario(scenario_file, overrides or [])
             scenario, files, applied = resolved.scenario, list(resolved.files), resolved.overrides
-            for section, command in (("variants", "compare"), ("sweep", "sweep")):
+            for section, command in (
+                ("variants", "compare"),
+                ("sweep", "sweep"),
+                ("uncertainty", "psa"),
+            ):
                 if section in resolved.extras and not quiet:
                     err.print(
                         f"note: the file has a {section}: section; 'simulate run' runs the "

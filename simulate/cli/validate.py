@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from simulate.cli.common import ScenarioFile, SetOption, app, fail, out
+from simulate.cli.common import app, fail, out
+from simulate.cli.options import ScenarioFile, SetOption
 from simulate.errors import ScenarioError
 
 

@@ -22,11 +22,12 @@ from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import one_line
 
 MANIFEST = "manifest.json"
-KINDS = ("run", "comparison", "sweep")
+KINDS = ("run", "comparison", "sweep", "psa")
 WRITTEN = {
     "run": ("manifest.json", "dashboard.html", "report", "*.csv", "*.parquet"),
     "comparison": ("manifest.json", "dashboard.html", "report", "variants", "*.csv", "*.parquet"),
     "sweep": ("manifest.json", "figures", "*.csv", "*.parquet", "runs.sqlite*"),
+    "psa": ("manifest.json", "dashboard.html", "report", "*.csv", "*.parquet", "runs.sqlite*"),
 }
 """What the project writes in a results folder of each kind (names and patterns)."""
 OWNER = ".valuesim-owner"

@@ -102,9 +102,15 @@ def curves(
 
 
 def write_outputs(
-    plan: PSAPlan, store: RunStore, folder: Path, *, extra: dict[str, Any]
+    plan: PSAPlan,
+    store: RunStore,
+    folder: Path,
+    *,
+    extra: dict[str, Any],
+    figures: bool = True,
 ) -> dict[str, Any]:
-    """Write the tables and manifest from the store; returns the manifest."""
+    """Write the tables, the manifest and (``figures``) report/ and dashboard.html from
+    the store; returns the manifest."""
     settings = plan.variant_set.settings
     names = plan.variant_set.names
     thresholds = list(settings.thresholds)
@@ -170,4 +176,81 @@ def write_outputs(
     }
     text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
     write_text(folder / MANIFEST, text)
+    if figures and "decision" in table_info:
+        write_report(folder, manifest, names, thresholds)
     return manifest
+
+
+def write_report(folder: Path, manifest: dict[str, Any], names: list[str], thresholds) -> None:
+    """report/ (CE plane of the draws, CEAC and frontier, expected loss, EVPPI) and the
+    decision-first dashboard.html, from the tables just written."""
+    import matplotlib
+
+    from simulate.report import economics_figures as ef
+    from simulate.report.build import PLAIN_TEXT
+    from simulate.report.charts import save_figure
+    from simulate.report.data import read_table
+    from simulate.report.html import FigureRef
+    from simulate.report.psa_page import psa_dashboard
+
+    reference = manifest["reference"]
+    psa = read_table(folder, "psa")
+    wide = psa.pivot(index="draw", columns="variant")
+    points = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "variant": name,
+                    "incremental_cost": wide["cost"][name] - wide["cost"][reference],
+                    "incremental_qalys": wide["qalys"][name] - wide["qalys"][reference],
+                }
+            )
+            for name in names
+        ],
+        ignore_index=True,
+    )
+    evppi = read_table(folder, "evppi", required=False)
+    charts = {
+        "ce_plane": (
+            "Cost-effectiveness plane of the draws",
+            ef.ce_plane(points, names, reference, thresholds, "draw"),
+        ),
+        "ceac": (
+            "Acceptability curves and frontier",
+            ef.ceac_chart(read_table(folder, "ceac"), names, thresholds, "draws"),
+        ),
+        "expected_loss": (
+            "Expected loss",
+            ef.expected_loss_chart(read_table(folder, "expected_loss"), names, thresholds),
+        ),
+    }
+    if not evppi.empty:
+        charts["evppi"] = ("Value of learning each parameter", ef.evppi_chart(evppi))
+    refs = []
+    with matplotlib.rc_context(PLAIN_TEXT):
+        for stem, (title, figure) in charts.items():
+            paths = save_figure(figure, folder / "report", stem)
+            refs.append(FigureRef(title, FIGURE_CAPTIONS[stem], paths[0]))
+    page = psa_dashboard(
+        manifest,
+        read_table(folder, "decision"),
+        read_table(folder, "variance", required=False),
+        evppi,
+        refs,
+    )
+    write_text(folder / "dashboard.html", page)
+
+
+FIGURE_CAPTIONS = {
+    "ce_plane": "Incremental cost against incremental QALYs per period of each scheme against "
+    "the reference, one small point per parameter draw (each the mean of its replications), "
+    "the mean with its 95% confidence ellipse, and the threshold lines.",
+    "ceac": "Share of draws in which each scheme has the highest net monetary benefit, by "
+    "willingness to pay per QALY; the thick grey line is the frontier (the scheme of highest "
+    "expected net benefit). Dotted: the thresholds asked for.",
+    "expected_loss": "What choosing each scheme costs on average against choosing the best "
+    "in each draw, by willingness to pay; the lowest curve is the best choice and its height "
+    "the EVPI (currency units per period).",
+    "evppi": "Expected value of partial perfect information per parameter at the first "
+    "threshold, with its 95% interval (regression metamodel), and the EVPI (dashed).",
+}

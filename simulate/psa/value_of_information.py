@@ -24,9 +24,10 @@ from scipy.interpolate import BSpline
 
 
 def evpi(nb: np.ndarray) -> float:
-    """Expected value of perfect information (currency units, as ``nb``)."""
+    """Expected value of perfect information (currency units, as ``nb``); never below 0
+    (a negative difference is rounding)."""
     nb = np.asarray(nb, dtype=float)
-    return float(nb.max(axis=1).mean() - nb.mean(axis=0).max())
+    return max(float(nb.max(axis=1).mean() - nb.mean(axis=0).max()), 0.0)
 
 
 def expected_loss(nb: np.ndarray) -> np.ndarray:
