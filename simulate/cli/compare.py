@@ -24,8 +24,11 @@ from simulate.cli.common import (
 from simulate.cli.options import (
     AnimateOption,
     NoReportOption,
+    OutOption,
     OverwriteOption,
     QuietOption,
+    ReplicationsOption,
+    SeedOption,
     SetOption,
     WorkersOption,
 )
@@ -40,58 +43,47 @@ from simulate.cli.signals import (
 )
 from simulate.errors import ScenarioError
 
+ScenarioFiles = Annotated[
+    list[str],
+    typer.Argument(
+        help="One scenario file with a 'variants:' section, or two or more scenario "
+        "files (or bundled names) to compare.",
+        show_default=False,
+    ),
+]
+ReferenceOption = Annotated[
+    str | None,
+    typer.Option(help="Variant the others are compared with (default: the first)."),
+]
+ThresholdOption = Annotated[
+    list[float] | None,
+    typer.Option(
+        "--threshold",
+        min=0,
+        help="Willingness to pay per QALY, currency units (default 20,000 and 30,000). Repeatable.",
+        show_default=False,
+    ),
+]
+PerspectiveOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Cost in the economics: health_system (cost + payment_total, default), "
+        "payer (payment_total) or resource (cost)."
+    ),
+]
+
 
 @app.command()
 def compare(
-    scenario_files: Annotated[
-        list[str],
-        typer.Argument(
-            help="One scenario file with a 'variants:' section, or two or more scenario "
-            "files (or bundled names) to compare.",
-            show_default=False,
-        ),
-    ],
-    replications: Annotated[
-        int | None,
-        typer.Option(
-            "--replications", "-r", min=1, max=100_000, help="Replications of every variant."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(min=0, max=2**63 - 1, help="Seed of every variant (default: the file's)."),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Comparison folder (default: results/<name> for a variants file, "
-            "results/<first name>-comparison for several files).",
-        ),
-    ] = None,
+    scenario_files: ScenarioFiles,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out_dir: OutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
-    reference: Annotated[
-        str | None,
-        typer.Option(help="Variant the others are compared with (default: the first)."),
-    ] = None,
-    thresholds: Annotated[
-        list[float] | None,
-        typer.Option(
-            "--threshold",
-            min=0,
-            help="Willingness to pay per QALY, currency units (default 20,000 and 30,000). "
-            "Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    perspective: Annotated[
-        str | None,
-        typer.Option(
-            help="Cost in the economics: health_system (cost + payment_total, default), "
-            "payer (payment_total) or resource (cost)."
-        ),
-    ] = None,
+    reference: ReferenceOption = None,
+    thresholds: ThresholdOption = None,
+    perspective: PerspectiveOption = None,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
     animate: AnimateOption = False,
@@ -100,7 +92,6 @@ def compare(
     """Compare scenario variants under common random numbers: the decision in words, paired
     differences with 95% CIs, ICER, net monetary benefit, acceptability curve and
     frontier; writes tables, a manifest and dashboard.html."""
-    from simulate.compare.core import run_comparison
     from simulate.compare.table import print_comparison
     from simulate.compare.variants import load_variants, with_options
     from simulate.experiment.executors import default_workers
@@ -123,29 +114,7 @@ def compare(
         for note in variant_set.notes:
             err.print(f"note: {escape(note)}", highlight=False)
     n_workers = workers or default_workers()
-    total = len(variant_set.variants) * variant_set.replications
-    progress = progress_bar(
-        f"[bold]{escape(variant_set.name)}[/]",
-        f"replications ({len(variant_set.variants)} variants)",
-        quiet=quiet,
-    )
-    try:
-        with stoppable(), progress:
-            task = progress.add_task("compare", total=total)
-            comparison = run_comparison(
-                variant_set,
-                workers=n_workers,
-                on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
-            )
-    except (KeyboardInterrupt, Interrupted) as stop:
-        signum = stop_signal(stop)
-        written()  # nothing to write
-        announce(
-            f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
-            "nothing written",
-            EXIT_INTERRUPTED[signum],
-        )
-        raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
+    comparison = _run(variant_set, n_workers, quiet)
     per_variant, warnings = _warnings(comparison)
     write_results(
         directory,
@@ -165,6 +134,36 @@ def compare(
     if not quiet:
         print_comparison(out, comparison)
         out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _run(variant_set, n_workers: int, quiet: bool):
+    """Every variant's replications on one pool, with a progress bar; a stopping signal
+    ends the command with one line (nothing is written: a comparison is whole or absent)."""
+    from simulate.compare.core import run_comparison
+
+    total = len(variant_set.variants) * variant_set.replications
+    progress = progress_bar(
+        f"[bold]{escape(variant_set.name)}[/]",
+        f"replications ({len(variant_set.variants)} variants)",
+        quiet=quiet,
+    )
+    try:
+        with stoppable(), progress:
+            task = progress.add_task("compare", total=total)
+            return run_comparison(
+                variant_set,
+                workers=n_workers,
+                on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
+            )
+    except (KeyboardInterrupt, Interrupted) as stop:
+        signum = stop_signal(stop)
+        written()  # nothing to write
+        announce(
+            f"interrupted ({signal.Signals(signum).name}): comparison not finished, "
+            "nothing written",
+            EXIT_INTERRUPTED[signum],
+        )
+        raise typer.Exit(EXIT_INTERRUPTED[signum]) from None
 
 
 def _warnings(comparison) -> tuple[dict[str, list[str]], list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -49,4 +50,20 @@ ResumeOption = Annotated[
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Check the input and print its size; run nothing.")
+]
+ReplicationsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--replications", "-r", min=1, max=100_000, help="Replications (of every variant)."
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(min=0, max=2**63 - 1, help="Seed (default: the file's)."),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Results folder (default: under results/, named after the scenario)."
+    ),
 ]

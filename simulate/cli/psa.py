@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
 from rich.markup import escape
 
 from simulate.cli.common import app, fail, out
 from simulate.cli.options import (
     DaskLocalOption,
     DryRunOption,
+    OutOption,
     OverwriteOption,
     QuietOption,
     ResumeOption,
@@ -28,10 +27,7 @@ from simulate.errors import ScenarioError
 def psa(
     scenario_file: ScenarioFile,
     overrides: SetOption = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Results folder (default: results/<name>-psa)."),
-    ] = None,
+    out_dir: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
@@ -54,32 +50,17 @@ def psa(
         if dry_run:
             out.print(f"ok: {_size(plan)} -> {directory}", highlight=False, soft_wrap=True)
             return
-        store = open_store(
-            directory,
-            "psa",
-            plan.fingerprint(),
-            plan.evaluator.metrics,
-            (plan.design.n_points, plan.replications),
-            resume=resume,
-            overwrite=overwrite,
-        )
+        store = open_store(directory, "psa", plan, resume=resume, overwrite=overwrite)
     except ScenarioError as error:
         fail(error)
     session = run_stored(
-        plan.design,
-        plan.evaluator,
-        plan.replications,
+        plan,
         store,
         label=f"[bold]{escape(plan.variant_set.name)}[/] PSA",
         executor_options={"workers": workers, "scheduler": scheduler, "dask_local": dask_local},
         quiet=quiet,
     )
-    extra = {
-        "executor": session.described,
-        "elapsed_seconds": round(session.elapsed, 3),
-        "runs_before_this_session": session.already,
-        "runs_this_session": session.added,
-    }
+    extra = session.manifest_extra()
     finish_stored(
         directory,
         store,

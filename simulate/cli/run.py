@@ -27,8 +27,11 @@ from simulate.cli.common import (
 from simulate.cli.options import (
     AnimateOption,
     NoReportOption,
+    OutOption,
     OverwriteOption,
     QuietOption,
+    ReplicationsOption,
+    SeedOption,
     SetOption,
     WorkersOption,
 )
@@ -88,79 +91,108 @@ def _load_manifest_scenario(path: Path, force: bool):
     return scenario
 
 
+ScenarioArgument = Annotated[
+    str | None, typer.Argument(help="Scenario YAML file, or the name of a bundled scenario.")
+]
+EpisodeLogOption = Annotated[
+    bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")
+]
+FromManifestOption = Annotated[
+    Path | None,
+    typer.Option("--from-manifest", help="Rerun the scenario stored in a run's manifest.json."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="With --from-manifest: run a scenario edited since.")
+]
+SECTIONS_ELSEWHERE = (("variants", "compare"), ("sweep", "sweep"), ("uncertainty", "psa"))
+"""Experiment sections of a scenario file and the command that runs each."""
+
+
 @app.command()
 def run(
-    scenario_file: Annotated[
-        str | None,
-        typer.Argument(help="Scenario YAML file, or the name of a bundled scenario."),
-    ] = None,
-    replications: Annotated[
-        int | None,
-        typer.Option("--replications", "-r", min=1, max=100_000, help="Replications to run."),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, max=2**63 - 1, help="Seed (default: the scenario's).")
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Results folder (default: results/<scenario name>)."),
-    ] = None,
+    scenario_file: ScenarioArgument = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out_dir: OutOption = None,
     overrides: SetOption = None,
     workers: WorkersOption = None,
-    episode_log: Annotated[
-        bool, typer.Option("--episode-log", help="Also write episodes.csv (one row per episode).")
-    ] = False,
+    episode_log: EpisodeLogOption = False,
     overwrite: OverwriteOption = False,
-    from_manifest: Annotated[
-        Path | None,
-        typer.Option("--from-manifest", help="Rerun the scenario stored in a run's manifest.json."),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="With --from-manifest: run a scenario edited since."),
-    ] = False,
+    from_manifest: FromManifestOption = None,
+    force: ForceOption = False,
     quiet: QuietOption = False,
     animate: AnimateOption = False,
     no_report: NoReportOption = False,
 ) -> None:
     """Run a scenario's replications; write tables, a manifest, figures and dashboard.html."""
     from simulate.experiment.executors import default_workers
-    from simulate.experiment.replications import build_result, with_run_options
-    from simulate.experiment.replications import run as run_scenario
+    from simulate.experiment.replications import with_run_options
     from simulate.output.store import write_run
-    from simulate.scenario.loader import resolve_scenario
 
     try:
-        if (scenario_file is None) == (from_manifest is None):
-            raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
-        if force and from_manifest is None:
-            raise ScenarioError("--force goes with --from-manifest (to rerun an edited manifest)")
         check_report_options(animate, no_report)
-        if from_manifest is not None:
-            if overrides:
-                raise ScenarioError("--set cannot be combined with --from-manifest")
-            scenario, applied = _load_manifest_scenario(from_manifest, force), []
-            files = [str(from_manifest)]
-        else:
-            resolved = resolve_scenario(scenario_file, overrides or [])
-            scenario, files, applied = resolved.scenario, list(resolved.files), resolved.overrides
-            for section, command in (
-                ("variants", "compare"),
-                ("sweep", "sweep"),
-                ("uncertainty", "psa"),
-            ):
-                if section in resolved.extras and not quiet:
-                    err.print(
-                        f"note: the file has a {section}: section; 'simulate run' runs the "
-                        f"base scenario only (use 'simulate {command}')",
-                        highlight=False,
-                    )
+        scenario, files, applied = _load(scenario_file, from_manifest, force, overrides, quiet)
         scenario = with_run_options(scenario, replications=replications, seed=seed)
         directory = out_dir if out_dir is not None else Path("results") / scenario.name
         check_results_target(directory, "run", overwrite)
     except ScenarioError as error:
         fail(error)
     n_workers = workers or default_workers()
+    result, stop = _simulate(scenario, n_workers, episode_log, quiet)
+    complete = len(result.replications) == scenario.replications
+    extra = _manifest_extra(result, complete, files, applied, n_workers)
+    write_all = with_report(
+        lambda folder: write_run(result.tables(), result.scenario, folder, extra=extra),
+        no_report=no_report,
+        animate=animate,
+    )
+    write_results(directory, write_all, kind="run", overwrite=overwrite)
+    print_warnings(extra["warnings"])
+    if stop is not None:
+        written()
+        announce(
+            f"interrupted ({signal.Signals(stop).name}): {len(result.replications)} of "
+            f"{scenario.replications} replications finished and were written to {directory} "
+            f"(manifest: complete {str(complete).lower()})",
+            EXIT_INTERRUPTED[stop],
+        )
+        raise typer.Exit(EXIT_INTERRUPTED[stop])
+    if not quiet:
+        _print_summary(result)
+        out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _load(scenario_file, from_manifest, force: bool, overrides, quiet: bool):
+    """(scenario, files read, overrides applied) from a file or a run's manifest;
+    ScenarioError for bad input or options that do not go together."""
+    from simulate.scenario.loader import resolve_scenario
+
+    if (scenario_file is None) == (from_manifest is None):
+        raise ScenarioError("give a scenario FILE or --from-manifest PATH (one of them)")
+    if force and from_manifest is None:
+        raise ScenarioError("--force goes with --from-manifest (to rerun an edited manifest)")
+    if from_manifest is not None:
+        if overrides:
+            raise ScenarioError("--set cannot be combined with --from-manifest")
+        return _load_manifest_scenario(from_manifest, force), [str(from_manifest)], []
+    resolved = resolve_scenario(scenario_file, overrides or [])
+    for section, command in SECTIONS_ELSEWHERE:
+        if section in resolved.extras and not quiet:
+            err.print(
+                f"note: the file has a {section}: section; 'simulate run' runs the "
+                f"base scenario only (use 'simulate {command}')",
+                highlight=False,
+            )
+    return resolved.scenario, list(resolved.files), list(resolved.overrides)
+
+
+def _simulate(scenario, n_workers: int, episode_log: bool, quiet: bool):
+    """(result, stopping signal or None): every replication, or those finished before a
+    stopping signal (further signals wait so they can be written). Nothing finished:
+    one line and the interruption's status."""
+    from simulate.experiment.replications import build_result
+    from simulate.experiment.replications import run as run_scenario
+
     progress = progress_bar(f"[bold]{scenario.name}[/]", "replications", quiet=quiet)
     finished: dict[int, object] = {}
     started = time.perf_counter()
@@ -174,25 +206,27 @@ def run(
                 on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
                 on_result=finished.__setitem__,
             )
-        complete, interrupted = True, False
+        return result, None
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)  # SIGTERM waits from here: what is kept gets written
-        code = EXIT_INTERRUPTED[signum]
         if not finished:
             written()
+            code = EXIT_INTERRUPTED[signum]
             name = signal.Signals(signum).name
             announce(f"interrupted ({name}): nothing finished, nothing written", code)
             raise typer.Exit(code) from None
         kept = [finished[k] for k in sorted(finished)]
-        result = build_result(scenario, kept, elapsed_seconds=time.perf_counter() - started)
-        complete = len(kept) == scenario.replications  # stopped after the last one
-        interrupted = True
+        elapsed = time.perf_counter() - started
+        return build_result(scenario, kept, elapsed_seconds=elapsed), signum
+
+
+def _manifest_extra(result, complete: bool, files, applied, n_workers: int) -> dict:
+    """What the run adds to its manifest: completeness, sources, patients, warnings."""
     from simulate.experiment.guards import run_warnings
     from simulate.model.capacity import team_loads
 
     patients = _patient_totals(result)
-    warnings = run_warnings(team_loads(scenario), patients)
-    extra = {
+    return {
         "complete": complete,
         "replications_finished": len(result.replications),
         "source_files": files,
@@ -200,31 +234,11 @@ def run(
         "workers": n_workers,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "patients": patients,
-        "warnings": warnings,
+        "warnings": run_warnings(team_loads(result.scenario), patients),
         "incentives_due_after_horizon": sum(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
     }
-    write_all = with_report(
-        lambda folder: write_run(result.tables(), result.scenario, folder, extra=extra),
-        no_report=no_report,
-        animate=animate,
-    )
-    write_results(directory, write_all, kind="run", overwrite=overwrite)
-    print_warnings(warnings)
-    if interrupted:
-        written()
-        n = len(result.replications)
-        announce(
-            f"interrupted ({signal.Signals(signum).name}): {n} of {scenario.replications} "
-            f"replications finished and were written to {directory} "
-            f"(manifest: complete {str(complete).lower()})",
-            code,
-        )
-        raise typer.Exit(code)
-    if not quiet:
-        _print_summary(result)
-        out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
 
 
 def _patient_totals(result) -> dict[str, int]:

@@ -66,19 +66,11 @@ def _clear(directory: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def open_store(
-    directory: Path,
-    kind: str,
-    fingerprint: dict[str, Any],
-    metrics: tuple[str, ...],
-    shape: tuple[int, int],
-    *,
-    resume: bool,
-    overwrite: bool,
-):
-    """The run store of ``directory``: new, resumed (``--resume``) or replacing a folder
-    of the same ``kind`` (``--overwrite``); verified against the design's ``shape``
-    (points, replications). ScenarioError when none of these applies."""
+def open_store(directory: Path, kind: str, plan, *, resume: bool, overwrite: bool):
+    """The run store of ``directory`` for ``plan`` (its fingerprint, evaluator metrics,
+    design and replications): new, resumed (``--resume``) or replacing a folder of the
+    same ``kind`` (``--overwrite``), and verified against the design. ScenarioError when
+    none of these applies."""
     from simulate.output.store import is_occupied
     from simulate.sweep.store import STORE_NAME, RunStore
 
@@ -98,9 +90,9 @@ def open_store(
             )
         if overwrite:
             _clear(directory)
-    store = RunStore(store_path, fingerprint, metrics)
+    store = RunStore(store_path, plan.fingerprint(), plan.evaluator.metrics)
     try:
-        store.verify(*shape)
+        store.verify(plan.design.n_points, plan.replications)
     except ScenarioError:
         store.close()
         raise
@@ -123,11 +115,18 @@ class Session:
     elapsed: float = 0.0
     """Seconds of this invocation's running."""
 
+    def manifest_extra(self) -> dict[str, Any]:
+        """What the invocation adds to the folder's manifest."""
+        return {
+            "executor": self.described,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "runs_before_this_session": self.already,
+            "runs_this_session": self.added,
+        }
+
 
 def run_stored(
-    design,
-    evaluator,
-    replications: int,
+    plan,
     store,
     *,
     label: str,
@@ -135,12 +134,13 @@ def run_stored(
     quiet: bool,
     on_row: Callable[[dict[str, float]], object] | None = None,
 ) -> Session:
-    """Run every missing (point, replication) of ``design`` into ``store`` with a progress
-    bar; a stopping signal ends the loop and is reported in the session (runs committed so
+    """Run every missing (point, replication) of ``plan``'s design into ``store`` with a
+    progress bar; a stopping signal ends the loop and is reported in the session (runs committed so
     far stay). ScenarioError when the executor cannot start."""
     from simulate.experiment.executors import make_executor
     from simulate.sweep.runner import run_design
 
+    design, evaluator, replications = plan.design, plan.evaluator, plan.replications
     session = Session(already=store.count())
     total = design.n_points * replications
     progress = progress_bar(label, "runs {task.fields[rate]}", quiet=quiet)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
 from rich.markup import escape
 
 from simulate.cli.common import app, fail, out, print_warnings
 from simulate.cli.options import (
     DaskLocalOption,
     DryRunOption,
+    OutOption,
     OverwriteOption,
     QuietOption,
     ResumeOption,
@@ -28,10 +27,7 @@ from simulate.errors import ScenarioError
 def sweep(
     scenario_file: ScenarioFile,
     overrides: SetOption = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Results folder (default: results/<scenario name>-sweep)."),
-    ] = None,
+    out_dir: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
@@ -46,7 +42,6 @@ def sweep(
     each finished run is kept, so --resume continues a stopped sweep.
     """
     from simulate.experiment.guards import sweep_warnings
-    from simulate.sweep.evaluate import PATIENT_KEYS
     from simulate.sweep.output import write_outputs
     from simulate.sweep.plan import plan_sweep
 
@@ -57,39 +52,21 @@ def sweep(
         if dry_run:
             _print_dry_run(plan, directory)
             return
-        store = open_store(
-            directory,
-            "sweep",
-            plan.fingerprint(),
-            plan.spec.metrics,
-            (plan.design.n_points, plan.replications),
-            resume=resume,
-            overwrite=overwrite,
-        )
+        store = open_store(directory, "sweep", plan, resume=resume, overwrite=overwrite)
     except ScenarioError as error:
         fail(error)
-    patients: list[dict[str, float]] = []  # arrived and queued of each run of this invocation
-
-    def note_patients(row: dict[str, float]) -> None:
-        if all(key in row for key in PATIENT_KEYS):
-            patients.append({count: row[key] for key, count in PATIENT_KEYS.items()})
-
+    patients = PatientCounts()
     session = run_stored(
-        plan.design,
-        plan.evaluator,
-        plan.replications,
+        plan,
         store,
         label=f"[bold]{escape(plan.scenario.name)}[/] sweep",
         executor_options={"workers": workers, "scheduler": scheduler, "dask_local": dask_local},
         quiet=quiet,
-        on_row=note_patients,
+        on_row=patients.note,
     )
     extra = {
-        "executor": session.described,
-        "elapsed_seconds": round(session.elapsed, 3),
-        "runs_before_this_session": session.already,
-        "runs_this_session": session.added,
-        "warnings": sweep_warnings(plan.point_loads, patients, _point_names(plan)),
+        **session.manifest_extra(),
+        "warnings": sweep_warnings(plan.point_loads, patients.rows, _point_names(plan)),
     }
     manifest = finish_stored(
         directory,
@@ -103,6 +80,21 @@ def sweep(
         _print_summary(plan, manifest, session)
         _print_indices(directory, plan.spec.plot_metrics, plan.labels())
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+class PatientCounts:
+    """Patients arrived and still queued in each run of this invocation (for the guard
+    rails; the run store keeps only the metrics)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+
+    def note(self, row: dict[str, float]) -> None:
+        """Keep a finished run's patient counts (rows without them are skipped)."""
+        from simulate.sweep.evaluate import PATIENT_KEYS
+
+        if all(key in row for key in PATIENT_KEYS):
+            self.rows.append({count: row[key] for key, count in PATIENT_KEYS.items()})
 
 
 def _print_dry_run(plan, directory: Path) -> None:

@@ -142,8 +142,27 @@ def write_outputs(
             skipped["evppi"] = f"{n_draws} complete draws; EVPPI needs {MIN_DRAWS_FOR_EVPPI}"
     else:
         skipped["all"] = "fewer than 2 complete draws: resume the PSA to get its tables"
-    first = plan.variant_set.variants[0].scenario
     manifest = {
+        **_manifest(plan, runs, n_draws, skipped),
+        "compute_seconds": round(store.seconds(), 3),
+        **extra,
+        "tables": table_info,
+        "store": STORE_NAME,
+    }
+    text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
+    write_text(folder / MANIFEST, text)
+    if figures and "decision" in table_info:
+        write_report(folder, manifest, names, thresholds)
+    return manifest
+
+
+def _manifest(
+    plan: PSAPlan, runs: pd.DataFrame, n_draws: int, skipped: dict[str, str]
+) -> dict[str, Any]:
+    """The manifest's description of the PSA: variants, uncertainty, sizes, sources."""
+    settings = plan.variant_set.settings
+    first = plan.variant_set.variants[0].scenario
+    return {
         "kind": "psa",
         "name": plan.variant_set.name,
         "complete": len(runs) == plan.n_runs,
@@ -152,7 +171,7 @@ def write_outputs(
             {"name": v.name, "source": v.source, "scenario_sha256": scenario_hash(v.scenario)}
             for v in plan.variant_set.variants
         ],
-        "thresholds": thresholds,
+        "thresholds": list(settings.thresholds),
         "perspective": settings.perspective,
         "uncertainty": plan.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "draws_complete": n_draws,
@@ -169,16 +188,7 @@ def write_outputs(
         "command": list(sys.argv),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
-        "compute_seconds": round(store.seconds(), 3),
-        **extra,
-        "tables": table_info,
-        "store": STORE_NAME,
     }
-    text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
-    write_text(folder / MANIFEST, text)
-    if figures and "decision" in table_info:
-        write_report(folder, manifest, names, thresholds)
-    return manifest
 
 
 def write_report(folder: Path, manifest: dict[str, Any], names: list[str], thresholds) -> None:

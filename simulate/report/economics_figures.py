@@ -55,8 +55,6 @@ def ce_plane(
     """Incremental cost against incremental QALYs: one small point per ``points`` (rows of
     ``ce``: variant, incremental_qalys, incremental_cost), each scheme's mean with its 95%
     confidence ellipse, and the threshold lines."""
-    from matplotlib.patches import Ellipse
-
     fig, (ax,) = new_figure((6.4, 4.6))
     variants = [v for v in names if v != reference]
     if not ce.empty:
@@ -64,39 +62,11 @@ def ce_plane(
     colours = colour_map([*names, *variants])
     for variant in variants:
         rows = ce[ce["variant"] == variant] if not ce.empty else ce
-        if rows.empty:
-            continue
-        x, y = rows["incremental_qalys"].to_numpy(), rows["incremental_cost"].to_numpy()
-        ax.scatter(x, y, color=colours[variant], s=10, alpha=0.45, lw=0)
-        ax.scatter(
-            np.nanmean(x),
-            np.nanmean(y),
-            color=colours[variant],
-            s=60,
-            edgecolor="black",
-            lw=0.6,
-            zorder=4,
-            label=str(variant),
-            gid="mean",
-        )
-        shape = confidence_ellipse(x, y)
-        if shape is not None:
-            ax.add_patch(
-                Ellipse(
-                    (np.nanmean(x), np.nanmean(y)),
-                    *shape[:2],
-                    angle=shape[2],
-                    fill=False,
-                    color=colours[variant],
-                    lw=1.2,
-                    gid="ellipse",
-                )
-            )
+        if not rows.empty:
+            _scheme_points(ax, rows, str(variant), colours[variant])
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
-    x_extent = 1.0
-    if not ce.empty and ce["incremental_qalys"].notna().any():
-        x_extent = float(np.nanmax(np.abs(ce["incremental_qalys"]))) * 1.2 or 1.0
+    x_extent = _extent(ce, "incremental_qalys")
     xs = np.array([-x_extent, x_extent])
     for j, threshold in enumerate(thresholds):
         ax.plot(
@@ -110,7 +80,7 @@ def ce_plane(
         )
     ax.set_xlim(-x_extent, x_extent)
     if not ce.empty and ce["incremental_cost"].notna().any():
-        y_extent = float(np.nanmax(np.abs(ce["incremental_cost"]))) * 1.2 or 1.0
+        y_extent = _extent(ce, "incremental_cost")
         ax.set_ylim(-y_extent, y_extent)
     ax.yaxis.set_major_formatter(COMPACT)
     ax.set_title(f"Cost-effectiveness plane against {reference}")
@@ -118,6 +88,31 @@ def ce_plane(
     ax.set_ylabel("Incremental cost (currency per period)")
     ax.legend(fontsize=7, frameon=False, loc="best", title=f"dots: {points}s", title_fontsize=7)
     return fig
+
+
+def _extent(ce: pd.DataFrame, column: str) -> float:
+    """Half-width of an axis showing every value of ``column`` with 20% to spare (1 when
+    there is none)."""
+    if ce.empty or not ce[column].notna().any():
+        return 1.0
+    return float(np.nanmax(np.abs(ce[column]))) * 1.2 or 1.0
+
+
+def _scheme_points(ax, rows: pd.DataFrame, variant: str, colour) -> None:
+    """One scheme on the plane: its points, its mean, and the mean's 95% ellipse."""
+    from matplotlib.patches import Ellipse
+
+    x, y = rows["incremental_qalys"].to_numpy(), rows["incremental_cost"].to_numpy()
+    centre = (np.nanmean(x), np.nanmean(y))
+    ax.scatter(x, y, color=colour, s=10, alpha=0.45, lw=0)
+    ax.scatter(
+        *centre, color=colour, s=60, edgecolor="black", lw=0.6, zorder=4, label=variant, gid="mean"
+    )
+    shape = confidence_ellipse(x, y)
+    if shape is not None:
+        ellipse = Ellipse(centre, *shape[:2], angle=shape[2], fill=False, color=colour, lw=1.2)
+        ellipse.set_gid("ellipse")
+        ax.add_patch(ellipse)
 
 
 def ceac_figure(comparison: ComparisonData) -> Figure:
