@@ -8,7 +8,7 @@ import importlib
 
 from simulate.cli.common import app
 
-for _command in ("run", "validate", "catalog", "compare", "report", "sweep"):
+for _command in ("run", "validate", "catalog", "compare", "report", "sweep", "app_command"):
     importlib.import_module(f"simulate.cli.{_command}")
 
 
