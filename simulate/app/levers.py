@@ -454,11 +454,11 @@ def run_levers(scenario: Scenario, replications: int = 4) -> list[Lever]:
         if lever is None:
             continue
         if name == "horizon_periods":
-            lever = _replace(lever, label=f"Horizon ({period}s)", unit=f"{period}s")
+            lever = _replace(lever, label="Horizon", unit=f"{period}s")
         elif name == "warmup_periods":
             lever = _replace(
                 lever,
-                label=f"Warm-up ({period}s)",
+                label="Warm-up",
                 unit=f"{period}s",
                 help="First periods left out of the summaries and the comparison window.",
             )

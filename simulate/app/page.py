@@ -214,7 +214,7 @@ def results(run: R.AppRun) -> None:
     with tabs[4]:
         mode = st.radio(
             "Arrows",
-            ["unchanged -> edited", "before -> with the policy (edited run)"],
+            ["unchanged → edited", "before → with the policy (edited run)"],
             horizontal=True,
             key="quadrant_mode",
         )

@@ -84,8 +84,8 @@ class Change:
     after: str
 
     def text(self) -> str:
-        """``label (where): before -> after``."""
-        return f"{self.label} ({self.where}): {self.before} -> {self.after}"
+        """``label (where): before → after``."""
+        return f"{self.label} ({self.where}): {self.before} → {self.after}"
 
 
 @dataclass(frozen=True)
