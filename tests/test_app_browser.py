@@ -198,7 +198,7 @@ def test_the_app_in_a_browser_then_ctrl_c(server, browser):
     )
     unchanged, edited = (float(headline.group(k).replace(",", "")) for k in (1, 2))
     assert unchanged != edited  # paying twice the fee per unit of care changes value
-    tab = browser.find_element(By.XPATH, "//*[@role='tab'][normalize-space()='Trajectories']")
+    tab = browser.find_element(By.XPATH, "//label[.//*[normalize-space()='Trajectories']]")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
     browser.execute_script("arguments[0].click()", tab)
     WebDriverWait(browser, 30).until(

@@ -90,6 +90,9 @@ def test_a_run_a_second_run_and_the_log(monkeypatch, tmp_path):
     path = tmp_path / "edited.yaml"
     path.write_text(yaml_text, encoding="utf-8")
     assert simulate.load_scenario(str(path)) == run.what_if.edited
+    for section in at.radio(key="section").options:  # every part of the results draws
+        at.radio(key="section").set_value(section).run()
+        assert not at.exception and not at.error, section
     assert {b.key for b in at.download_button} >= {
         "download_yaml",
         "download_results",

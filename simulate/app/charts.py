@@ -23,10 +23,10 @@ def _sides() -> alt.Scale:
 
 def _size(chart: alt.TopLevelMixin, large: bool) -> alt.TopLevelMixin:
     if not large:
-        return chart.configure_legend(orient="bottom")
+        return chart.configure_legend(orient="top")
     return (
         chart.configure_axis(labelFontSize=18, titleFontSize=20)
-        .configure_legend(labelFontSize=18, titleFontSize=18, orient="bottom", symbolSize=200)
+        .configure_legend(labelFontSize=18, titleFontSize=18, orient="top", symbolSize=200)
         .configure_title(fontSize=26)
         .configure_header(labelFontSize=20, titleFontSize=20)
     )
@@ -73,7 +73,7 @@ def phase_layers(phases: pd.DataFrame, horizon: int) -> list[alt.Chart]:
                 strokeDash=alt.StrokeDash(
                     "what:N",
                     scale=alt.Scale(domain=["starts", "ends"], range=[[1, 0], [5, 4]]),
-                    legend=alt.Legend(title="policy"),
+                    legend=None,
                 ),
                 tooltip=[alt.Tooltip("policy:N"), alt.Tooltip("what:N", title="")],
             )
@@ -130,7 +130,7 @@ def trajectory_chart(
     )
     layers = [*phase_layers(phases, horizon), band, line]
     chart = alt.layer(*layers).properties(
-        title=title, height=380 if large else 240, width="container"
+        title=title, height=420 if large else 300, width="container"
     )
     return _size(chart.resolve_scale(strokeDash="independent"), large)
 

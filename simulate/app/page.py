@@ -20,6 +20,14 @@ from simulate.app import source as S
 from simulate.errors import ScenarioError
 
 WHAT_IF, CLASSROOM = "What-if", "Classroom"
+DECISION, TRAJECTORIES, PHYSICIANS, INCOME, QUADRANT, LOG = SECTIONS = (
+    "Decision",
+    "Trajectories",
+    "Physicians",
+    "Income",
+    "Value quadrant",
+    "Session log and downloads",
+)
 CLASSROOM_CHARTS = (
     "Practice styles",
     "Value ranks within team",
@@ -147,10 +155,13 @@ def headline_section(run: R.AppRun) -> None:
         cell.metric(
             record["title"],
             fmt(record["edited"]),
-            delta=R.interval_text(record["difference"], record["ci_low"], record["ci_high"]),
+            delta=R.signed_text(record["difference"]),
             delta_color=("normal" if better else "inverse") if record["clear"] else "off",
             help=f"Edited, mean over the window ({record['unit']}); below: edited minus "
-            f"unchanged, paired, with its 95% CI. Unchanged: {fmt(record['unchanged'])}.",
+            f"unchanged, paired, 95% CI "
+            f"{R.interval_text(record['difference'], record['ci_low'], record['ci_high'])} "
+            f"(coloured only when the interval excludes 0). Unchanged: "
+            f"{fmt(record['unchanged'])}.",
         )
     st.info(f"**Verdict**: {R.verdict(run.comparison)}")
 
@@ -168,20 +179,17 @@ def results(run: R.AppRun) -> None:
         + ("; ".join(c.text() for c in run.what_if.changes) or "none (both sides the same)")
     )
     headline_section(run)
-    tabs = st.tabs(
-        [
-            "Decision",
-            "Trajectories",
-            "Physicians",
-            "Income",
-            "Value quadrant",
-            "Session log and downloads",
-        ]
+    section = st.radio(
+        "Show",
+        SECTIONS,
+        horizontal=True,
+        key="section",
+        help="One part of the results at a time (charts are drawn when shown).",
     )
-    with tabs[0]:
+    if section == DECISION:
         st.table(R.decision_table(run.comparison).set_index(""))
         st.dataframe(R.difference_table(run.comparison), hide_index=True)
-    with tabs[1]:
+    elif section == TRAJECTORIES:
         phases = R.phases(edited)
         columns = st.columns(2)
         for k, metric in enumerate(R.TRAJECTORY_METRICS):
@@ -194,24 +202,27 @@ def results(run: R.AppRun) -> None:
                         table,
                         phases,
                         title=R.TITLES.get(metric, metric) + ": mean and 95% band",
-                        unit=METRIC_UNITS.get(metric, metric),
+                        unit=R.AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, metric)),
                         horizon=edited.horizon_periods,
                     )
                 )
-        st.caption("Shaded: months the edited scenario's policies are in force.")
-    with tabs[2]:
+        st.caption(
+            "Shaded: months the edited scenario's policies are in force; a solid red line "
+            "where one starts, dashed where one ends. Hover for the values."
+        )
+    elif section == PHYSICIANS:
         st.caption(
             "Post-warm-up window, mean across replications; rank by value within the team "
             "(1 = best); bonuses and penalties in currency per month."
         )
         st.dataframe(R.physician_table(runs), hide_index=True)
-    with tabs[3]:
+    elif section == INCOME:
         income = R.income_table(runs)
         st.altair_chart(charts.income_chart(income))
         st.dataframe(
             income.pivot_table(index="component", columns="side", values="amount", sort=False),
         )
-    with tabs[4]:
+    elif section == QUADRANT:
         mode = st.radio(
             "Arrows",
             ["unchanged → edited", "before → with the policy (edited run)"],
@@ -223,7 +234,7 @@ def results(run: R.AppRun) -> None:
         else:
             points, start, end = R.quadrant_policy(runs[R.EDITED]), "before", "with the policy"
         st.altair_chart(charts.quadrant_chart(points, start=start, end=end))
-    with tabs[5]:
+    elif section == LOG:
         session_log()
         downloads(run)
 
@@ -294,9 +305,9 @@ def classroom(loaded: S.Loaded) -> None:
     def view() -> None:
         if st.session_state.get("playing"):
             st.session_state.month = st.session_state.month % horizon + 1
-        steps = st.columns([1, 6, 1])
-        steps[0].button("< month", key="back", on_click=_step, args=(-1, horizon))
-        steps[2].button("month >", key="forward", on_click=_step, args=(1, horizon))
+        steps = st.columns([2, 6, 2])
+        steps[0].button("◀ back", key="back", on_click=_step, args=(-1, horizon))
+        steps[2].button("next ▶", key="forward", on_click=_step, args=(1, horizon))
         month = steps[1].slider("Month", 1, horizon, key="month")
         data = runs[side]
         if chart == "Practice styles":
@@ -309,7 +320,7 @@ def classroom(loaded: S.Loaded) -> None:
                 R.bands(runs, metric),
                 R.phases(run.what_if.edited),
                 title=R.TITLES[metric],
-                unit=METRIC_UNITS.get(metric, metric),
+                unit=R.AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, metric)),
                 horizon=horizon,
                 upto=month,
                 large=True,

@@ -63,6 +63,15 @@ TITLES = {
     "mean_wait_days": "Mean wait (days)",
     "complication_rate": "Complication rate",
 }
+AXIS_UNITS = {
+    "value": "QALYs per 1,000 of cost",
+    "cost_per_episode": "currency",
+    "qalys": "QALYs per month",
+    "readmission_rate": "share of episodes",
+    "complication_rate": "share of episodes",
+    "mean_wait_days": "days",
+}
+"""Short units for chart axes (a long axis title squeezes the plot)."""
 COMPONENT_NAMES = {
     "payment_fee_for_service": "fee-for-service",
     "payment_capitation": "capitation",

@@ -8,6 +8,7 @@ same one-line message the command line prints.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -21,7 +22,12 @@ from pydantic import ValidationError
 
 from simulate.errors import ScenarioError
 from simulate.scenario.consistency import inconsistencies
-from simulate.scenario.loader import apply_override, resolve_scenario, validation_error
+from simulate.scenario.loader import (
+    apply_override,
+    bundled_dir,
+    resolve_scenario,
+    validation_error,
+)
 from simulate.scenario.models import Scenario
 from simulate.scenario.yaml_source import Path_, format_path
 
@@ -92,7 +98,12 @@ def load_source(source: str | Path, overrides: Sequence[str] = ()) -> Loaded:
         for section in ("variants", "sweep")
         if section in resolved.extras
     )
-    return Loaded(resolved.scenario, resolved.files[-1], notes)
+    main = Path(resolved.files[-1])
+    label = str(main)
+    with contextlib.suppress(OSError, ValueError):
+        if main.resolve().parent == bundled_dir().resolve():
+            label = f"bundled scenario {main.stem}"
+    return Loaded(resolved.scenario, label, notes)
 
 
 def _is_dir(path: Path) -> bool:
