@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from simulate.cli.common import app
 from simulate.cli.signals import run_command_line
 
-for _command in ("run", "validate", "catalog", "compare", "report", "sweep", "psa"):
+_COMMANDS = ("run", "validate", "catalog", "compare", "report", "sweep", "psa", "app_command")
+for _command in _COMMANDS:
     importlib.import_module(f"simulate.cli.{_command}")
 
 
