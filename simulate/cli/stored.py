@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 
-from simulate.cli.common import check_results_target, print_warnings, progress_bar
+from simulate.cli.common import check_results_target, fail, print_warnings, progress_bar
 from simulate.cli.signals import (
     EXIT_INTERRUPTED,
     Interrupted,
@@ -136,7 +136,7 @@ def run_stored(
 ) -> Session:
     """Run every missing (point, replication) of ``plan``'s design into ``store`` with a
     progress bar; a stopping signal ends the loop and is reported in the session (runs committed so
-    far stay). ScenarioError when the executor cannot start."""
+    far stay). An executor that cannot start ends the command with one line, status 2."""
     from simulate.experiment.executors import make_executor
     from simulate.sweep.runner import run_design
 
@@ -167,6 +167,9 @@ def run_stored(
     except (KeyboardInterrupt, Interrupted) as stop:
         session.stopped_by = stop_signal(stop)  # further signals wait: the store gets written
         session.code = EXIT_INTERRUPTED[session.stopped_by]
+    except ScenarioError as error:  # the executor could not start: one line, status 2
+        store.close()
+        fail(error)
     session.elapsed = time.perf_counter() - started
     return session
 
