@@ -158,3 +158,20 @@ def test_a_stuck_pool_thread_does_not_hold_the_exit(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "ok" in done.stdout  # the command's output was flushed before leaving
     assert time.monotonic() - started < 30
+
+
+def test_an_aborted_pool_closes_the_result_pipe_and_stops_its_manager():
+    """shutdown() drops the pool's references to its result queue and manager thread, so
+    the abort must take them first: after it, our copy of the pipe's write end is closed
+    and the manager thread has ended (a half-sent result can no longer block it)."""
+    from simulate.experiment.executors import PoolExecutor
+
+    pool = PoolExecutor(2)
+    inner = pool._pool
+    list(pool.imap_unordered(abs, [-1, -2, -3]))  # the workers and the manager are up
+    result_queue, manager = inner._result_queue, inner._executor_manager_thread
+    assert manager is not None and manager.is_alive()
+    pool.close(abort=True)
+    assert result_queue._writer.closed
+    manager.join(timeout=10)
+    assert not manager.is_alive()

@@ -173,7 +173,10 @@ class PoolExecutor(Executor):
             self._pool.shutdown(wait=True)
             return
         pool = self._pool  # stop now: running tasks' results would be thrown away anyway
+        # Taken before shutdown(), which drops the pool's references to all three.
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        result_queue = getattr(pool, "_result_queue", None)
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.kill()
@@ -183,11 +186,10 @@ class PoolExecutor(Executor):
         # and the pool's manager thread would wait for the rest forever (and the
         # interpreter's exit for it). The workers are gone; closing our own copy of the
         # pipe's write end lets that read end (EOF), so the thread finishes.
-        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        writer = getattr(result_queue, "_writer", None)
         if writer is not None:
             with contextlib.suppress(OSError):
                 writer.close()
-        manager = getattr(pool, "_executor_manager_thread", None)
         if manager is not None:
             manager.join(timeout=5)
             if manager.is_alive():  # still blocked: the command must not wait for it at exit
