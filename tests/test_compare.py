@@ -289,3 +289,23 @@ def test_a_signal_stops_the_comparison_and_leaves_nothing_behind(tmp_path, signu
     assert "interrupted" in stderr and "nothing written" in stderr
     assert "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.yaml"]
+
+
+def test_the_terminal_tables_never_cut_a_number_at_80_columns(tiny_comparison):
+    from rich.console import Console
+
+    from simulate.compare.table import print_comparison
+    from simulate.formatting import number
+
+    console = Console(width=80, record=True, color_system=None)
+    print_comparison(console, tiny_comparison)
+    text = console.export_text()
+    assert "…" not in text  # nothing cut with an ellipsis
+    assert max(len(line) for line in text.splitlines()) <= 80
+    lines = text.splitlines()
+    ce = tiny_comparison.cost_effectiveness.set_index("variant")
+    for name in ("ffs_again", "capitation", "fewer_slots"):
+        shown = number(ce.loc[name, "cost"])
+        assert any(shown in line for line in lines), (name, shown)  # whole, on one line
+    assert text.index("Decision") < text.index("Cost-effectiveness") < text.index("Key metrics")
+    assert "same care as ffs" in " ".join(text.split())  # the identical copy is flagged
