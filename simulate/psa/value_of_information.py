@@ -24,10 +24,16 @@ from scipy.interpolate import BSpline
 
 
 def evpi(nb: np.ndarray) -> float:
-    """Expected value of perfect information (currency units, as ``nb``); never below 0
-    (a negative difference is rounding)."""
+    """Expected value of perfect information (currency units, as ``nb``); 0 when the
+    difference is rounding (below 1e-12 of the largest net benefit, or negative)."""
     nb = np.asarray(nb, dtype=float)
-    return max(float(nb.max(axis=1).mean() - nb.mean(axis=0).max()), 0.0)
+    return _beyond_rounding(float(nb.max(axis=1).mean() - nb.mean(axis=0).max()), nb)
+
+
+def _beyond_rounding(value: float, nb: np.ndarray) -> float:
+    """``value``, or 0 when it is below 1e-12 of the largest |net benefit| (or negative)."""
+    scale = float(np.nanmax(np.abs(nb))) if nb.size else 0.0
+    return value if value > 1e-12 * scale else 0.0
 
 
 def expected_loss(nb: np.ndarray) -> np.ndarray:
@@ -123,7 +129,7 @@ def evppi(
     sampled = [
         _evppi_from_fitted(x @ np.stack([d[s] for d in draws], axis=1)) for s in range(samples)
     ]
-    return EVPPI(max(value, 0.0), float(np.std(sampled, ddof=1)), r2)
+    return EVPPI(_beyond_rounding(value, nb), float(np.std(sampled, ddof=1)), r2)
 
 
 def _evppi_from_fitted(fitted: np.ndarray) -> float:
