@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import simulate
 from simulate.app import levers as L
 from simulate.app import runs as R
+from simulate.app import tables as T
 from simulate.app.source import Source, load_source, scenario_yaml
 from simulate.cli import app as cli
 from simulate.compare.core import compare
@@ -102,44 +103,44 @@ def test_the_tables_shown(fee_doubled):
     assert list(runs) == [R.UNCHANGED, R.EDITED]
     n = fee_doubled.what_if.edited.n_physicians
     horizon = fee_doubled.what_if.edited.horizon_periods
-    band = R.bands(runs, "value")
+    band = T.bands(runs, "value")
     assert set(band["side"]) == {R.UNCHANGED, R.EDITED}
     assert band["month"].min() == 1 and band["month"].max() == horizon
     assert (band["low"] <= band["mean"] + 1e-12).all() and (
         band["mean"] <= band["high"] + 1e-12
     ).all()
-    phases = R.phases(fee_doubled.what_if.edited)
+    phases = T.phases(fee_doubled.what_if.edited)
     assert set(phases["start"]) == {4} and set(phases["end"]) == {horizon}  # months from 1
-    physicians = R.physician_table(runs)
+    physicians = T.physician_table(runs)
     assert len(physicians) == n
     for side in R.SIDES:
         ranks = physicians.groupby("team")[f"rank in team, {side}"]
         assert (ranks.min() == 1).all()
-    income = R.income_table(runs)
+    income = T.income_table(runs)
     fee = income[income["component"] == "fee-for-service"].set_index("side")["amount"]
     assert fee[R.EDITED] > fee[R.UNCHANGED]
-    styles = R.styles_by_month(runs[R.EDITED])
+    styles = T.styles_by_month(runs[R.EDITED])
     assert len(styles) == n * horizon
-    ranks = R.ranks_by_month(runs[R.EDITED])
+    ranks = T.ranks_by_month(runs[R.EDITED])
     assert ranks.groupby(["team", "month"])["rank"].min().eq(1).all()
-    assert len(R.quadrant_sides(runs)) == n
+    assert len(T.quadrant_sides(runs)) == n
     assert {"cost_start", "cost_end", "qalys_start", "qalys_end"} <= set(
-        R.quadrant_policy(runs[R.EDITED]).columns
+        T.quadrant_policy(runs[R.EDITED]).columns
     )
 
 
 def test_log_and_csv(fee_doubled):
-    row = R.log_row(fee_doubled)
+    row = T.log_row(fee_doubled)
     assert row["run"] == 1 and "3,000" in row["changes"] and row["replications"] == 2
     assert row["verdict"] == R.verdict(fee_doubled.comparison)
-    log = R.log_table([fee_doubled, fee_doubled])
+    log = T.log_table([fee_doubled, fee_doubled])
     assert len(log) == 2
     from io import StringIO
 
-    table = pd.read_csv(StringIO(R.results_csv(fee_doubled)))
+    table = pd.read_csv(StringIO(T.results_csv(fee_doubled)))
     assert set(table["variant"]) == {R.UNCHANGED, R.EDITED}
     assert len(table) == len(fee_doubled.comparison.comparison)
-    trajectories = pd.read_csv(StringIO(R.trajectories_csv(fee_doubled)))
+    trajectories = pd.read_csv(StringIO(T.trajectories_csv(fee_doubled)))
     assert set(trajectories["side"]) == {R.UNCHANGED, R.EDITED}
     assert trajectories["month"].min() == 1
 

@@ -11,309 +11,27 @@ scenario is loaded. Periods are shown as months counted from 1 (period 0 is mont
 from __future__ import annotations
 
 import math
-import re
-import types
-import typing
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel
-
+from simulate.app.lever import CHOICE, CHOICES, FLAG, INTEGER, MEAN, MONTH, NUMBER, Lever
+from simulate.app.schema_levers import (
+    BEHAVIOUR_FIELDS,
+    FALLBACK_HELP,
+    MAX_SAFE_SEED,
+    RUN_FIELDS,
+    TIMING,
+    TRAITS,
+    field_label,
+    field_lever,
+    first_sentence,
+    model_levers,
+    step_of,
+)
 from simulate.errors import ScenarioError
 from simulate.scenario.models import Scenario
-from simulate.scenario.yaml_source import Path_, format_path
+from simulate.scenario.yaml_source import Path_
 from simulate.units import period_unit
-
-NUMBER, INTEGER, MONTH, CHOICE, CHOICES, FLAG, MEAN = (
-    "number",
-    "integer",
-    "month",
-    "choice",
-    "choices",
-    "flag",
-    "mean",
-)
-"""Kinds of lever: a number, a whole number, a month (counted from 1), one of a list,
-several of a list, on/off, and the mean of a trait's distribution."""
-
-TIMING = ("start_period", "end_period", "every", "lag")
-"""Rule fields about when a rule applies (shown after its money)."""
-SKIPPED = ("type", "name", "metric", "description")
-"""Fields that name or identify a rule rather than set its size or timing."""
-METRIC_VALUED = ("threshold", "worst", "best", "benchmark")
-"""Rule fields in the units of the rule's metric."""
-BEHAVIOUR_FIELDS = ("model", "loss_aversion")
-TRAITS = ("altruism", "peer_sensitivity", "income_weight")
-"""The physicians' traits offered as levers (the mean of each one's distribution)."""
-RUN_FIELDS = ("horizon_periods", "warmup_periods", "seed")
-MAX_SAFE_SEED = 2**53 - 1
-"""Largest seed a browser's number input holds exactly."""
-"""Scenario fields both sides of a run share (set in the run settings)."""
-
-FALLBACK_HELP: dict[str, tuple[str, str]] = {
-    "nurses": ("Nurses in the team; with team-based care each carries extra patients.", "nurses"),
-    "altruism": (
-        "Weight physicians put on their patients' health gain (0 none, 1 full): mean of "
-        "the distribution traits are drawn from.",
-        "0-1",
-    ),
-    "peer_sensitivity": (
-        "How much physicians care about their standing on the dashboard against peers: "
-        "mean of the distribution traits are drawn from.",
-        "0-1",
-    ),
-    "income_weight": (
-        "Weight physicians put on income (1: utility measured in money): mean of the "
-        "distribution traits are drawn from.",
-        "weight",
-    ),
-}
-"""Help and unit of fields whose schema has no description (docs/model.md)."""
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One control on the page."""
-
-    path: Path_
-    """Where in the scenario's data the value goes."""
-    group: str
-    label: str
-    kind: str
-    value: Any
-    """The value as shown: months from 1 for a month; a trait's mean for a mean."""
-    help: str
-    unit: str
-    minimum: float | None = None
-    maximum: float | None = None
-    step: float | None = None
-    choices: tuple[Any, ...] = ()
-    optional: bool = False
-    """Whether it may be empty (none: no cap, to the end, ...)."""
-
-    @property
-    def key(self) -> str:
-        """The widget key (stable for a scenario)."""
-        return "lever:" + format_path(self.path)
-
-    @property
-    def where(self) -> str:
-        """The field path as messages and the session log write it."""
-        return format_path(self.path)
-
-    @property
-    def number_format(self) -> str:
-        """printf format for a number input."""
-        if self.kind in (INTEGER, MONTH) or not self.step or self.step >= 1:
-            return "%d" if self.kind in (INTEGER, MONTH) else "%.0f"
-        return f"%.{max(0, -math.floor(math.log10(self.step)))}f"
-
-    def text(self, shown: Any) -> str:
-        """A shown value in words, for the change list and the log."""
-        if shown is None:
-            return "to the end" if self.kind == MONTH else "none"
-        if self.kind == MONTH:
-            return f"month {shown}"
-        if self.kind == FLAG:
-            return "on" if shown else "off"
-        if self.kind == CHOICES:
-            return ", ".join(map(str, shown)) or "none"
-        if isinstance(shown, float):
-            return f"{shown:,.6g}"
-        return str(shown)
-
-
-# --- schema reading -------------------------------------------------------------------
-
-
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """(the type inside ``X | None``, whether None is allowed)."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0], len(args) < len(typing.get_args(annotation))
-    return annotation, False
-
-
-def _bounds(info: Any) -> tuple[float | None, float | None, bool]:
-    """(lowest, highest, lowest excluded) from a field's ge/gt/le/lt constraints."""
-    low = high = None
-    exclusive = False
-    for item in info.metadata:
-        if getattr(item, "ge", None) is not None:
-            low = item.ge
-        if getattr(item, "gt", None) is not None:
-            low, exclusive = item.gt, True
-        if getattr(item, "le", None) is not None:
-            high = item.le
-        if getattr(item, "lt", None) is not None:
-            high = item.lt
-    return low, high, exclusive
-
-
-def _first_sentence(text: str) -> str:
-    text = " ".join(str(text or "").split())
-    match = re.match(r"(.+?\.)(\s|$)", text)
-    return (match.group(1) if match else text).strip()
-
-
-_CURRENCY_PER = re.compile(r"currency per (.+?)(?= in | of a | of the | at | \(|[.,;:]|$)", re.I)
-MONEY_FIELDS = ("bonus", "penalty", "amount", "cap")
-"""Fields that are amounts of money whatever their description says."""
-
-
-def unit_of(
-    name: str,
-    description: str,
-    low: float | None,
-    high: float | None,
-    *,
-    integer: bool = False,
-    period: str = "month",
-    metric_unit: str | None = None,
-) -> str:
-    """A short unit for a field, from its name, description and bounds."""
-    text = str(description or "")
-    lower = text.lower()
-    if name.endswith("_period") and integer:
-        return "counted from 1"
-    if name in METRIC_VALUED and metric_unit:
-        return metric_unit
-    match = _CURRENCY_PER.search(text)
-    if match:
-        return "currency per " + match.group(1).strip()
-    if "currency" in lower or name in MONEY_FIELDS:
-        return "currency"
-    if low == 0 and high == 1:
-        return "share 0-1" if "share" in lower else "0-1"
-    if lower.startswith("weight") or "ratio" in lower:
-        return "weight"
-    if "periods" in lower:
-        return f"{period}s"
-    if "patients" in lower:
-        return "patients"
-    if "days" in lower:
-        return "days"
-    return "count" if integer else "number"
-
-
-def _step(
-    value: Any, low: float | None, high: float | None, integer: bool, money: bool = False
-) -> float:
-    if integer:
-        return 1
-    if low == 0 and high is not None and high <= 10:
-        return 0.01
-    size = abs(float(value)) if isinstance(value, int | float) and value else 0.0
-    if size == 0:
-        return 0.01 if high is not None and high <= 10 else 100.0 if money else 0.01
-    return float(10 ** (math.floor(math.log10(size)) - 1))
-
-
-def _description(cls: type, name: str) -> str:
-    """A field's schema description; from a parent class when a subclass redefines the
-    field without one (e.g. a rule fixing its ``level``)."""
-    for klass in cls.__mro__:
-        fields = getattr(klass, "model_fields", None) or {}
-        info = fields.get(name) if isinstance(fields, dict) else None
-        if info is not None and info.description:
-            return info.description
-    return ""
-
-
-def _label(name: str) -> str:
-    words = name.replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
-def field_lever(
-    model: BaseModel,
-    name: str,
-    path: Path_,
-    group: str,
-    *,
-    horizon: int,
-    period: str = "month",
-    metric_unit: str | None = None,
-    label: str | None = None,
-) -> Lever | None:
-    """The lever of ``model.name`` at ``path``, or None when the field is not a number,
-    a flag or a choice."""
-    info = type(model).model_fields[name]
-    value = getattr(model, name)
-    kind_type, optional = _unwrap(info.annotation)
-    low, high, exclusive = _bounds(info)
-    fallback_help, fallback_unit = FALLBACK_HELP.get(name, ("", ""))
-    description = _description(type(model), name) or fallback_help
-    help_text = _first_sentence(description)
-    choices: tuple[Any, ...] = ()
-    shown = value
-    if kind_type is bool:
-        kind, unit = FLAG, "on/off"
-    elif kind_type is int and name in ("start_period", "end_period"):
-        kind = MONTH
-        unit = "counted from 1"
-        shown = None if value is None else int(value) + 1
-        low, high = 1, max(horizon, shown or 1)
-        label = label or ("Starts in month" if name == "start_period" else "Last month in force")
-        help_text = help_text.replace(" (0-based)", "")
-        help_text += f" Shown as {period}s counted from 1; empty: to the end."
-        if name == "start_period":
-            help_text = help_text.replace("; empty: to the end.", ".")
-    elif kind_type is int:
-        kind = INTEGER
-        unit = fallback_unit or unit_of(name, description, low, high, integer=True, period=period)
-        if exclusive and low is not None:
-            low += 1
-    elif kind_type is float:
-        kind = NUMBER
-        unit = fallback_unit or unit_of(
-            name, description, low, high, period=period, metric_unit=metric_unit
-        )
-        shown = None if value is None else float(value)
-    elif typing.get_origin(kind_type) is Literal:
-        kind, unit = CHOICE, "choice"
-        choices = typing.get_args(kind_type)
-    elif (
-        typing.get_origin(kind_type) is tuple
-        and typing.get_origin(typing.get_args(kind_type)[0]) is Literal
-    ):
-        kind, unit = CHOICES, "choices"
-        choices = typing.get_args(typing.get_args(kind_type)[0])
-        shown = list(value)
-    else:
-        return None
-    step = None
-    if kind in (NUMBER, INTEGER, MONTH):
-        step = _step(value, low, high, kind != NUMBER, money=unit.startswith("currency"))
-    return Lever(
-        path=path,
-        group=group,
-        label=label or _label(name),
-        kind=kind,
-        value=shown,
-        help=help_text,
-        unit=unit,
-        minimum=None if low is None else (int(low) if kind != NUMBER else float(low)),
-        maximum=None if high is None else (int(high) if kind != NUMBER else float(high)),
-        step=step,
-        choices=choices,
-        optional=optional,
-    )
-
-
-def _model_levers(
-    model: BaseModel, path: Path_, group: str, *, horizon: int, period: str, **kw: Any
-) -> Iterator[Lever]:
-    for name in type(model).model_fields:
-        if name in SKIPPED:
-            continue
-        lever = field_lever(model, name, (*path, name), group, horizon=horizon, period=period, **kw)
-        if lever is not None:
-            yield lever
-
 
 # --- the levers of a scenario ---------------------------------------------------------
 
@@ -333,7 +51,7 @@ def levers(scenario: Scenario) -> list[Lever]:
             continue
         group = "Base payment: " + scheme.replace("_", "-" if scheme == "fee_for_service" else " ")
         path = ("payment", scheme)
-        out.extend(_model_levers(part, path, group, **common))
+        out.extend(model_levers(part, path, group, **common))
         for name, info in type(part).model_fields.items():
             value = getattr(part, name)
             if isinstance(value, Mapping):
@@ -350,13 +68,13 @@ def levers(scenario: Scenario) -> list[Lever]:
                         Lever(
                             path=(*path, name, key),
                             group=group,
-                            label=f"{_label(name)}: {key}",
+                            label=f"{field_label(name)}: {key}",
                             kind=NUMBER,
                             value=float(amount),
-                            help=_first_sentence(info.description or ""),
+                            help=first_sentence(info.description or ""),
                             unit=sibling.unit if sibling else "currency",
                             minimum=0.0,
-                            step=_step(amount, 0, None, False),
+                            step=step_of(amount, 0, None, False),
                         )
                     )
     # incentive rules: money first, then switches and choices, then timing
@@ -364,7 +82,7 @@ def levers(scenario: Scenario) -> list[Lever]:
         label = scenario.rule_labels[index]
         group = f"Rule {index + 1}: {label} ({rule.type.replace('_', ' ')}, on {rule.metric})"
         found = list(
-            _model_levers(
+            model_levers(
                 rule,
                 ("incentives", index),
                 group,
@@ -376,7 +94,7 @@ def levers(scenario: Scenario) -> list[Lever]:
         found.sort(key=lambda lev: (lev.path[-1] in TIMING, order.get(lev.kind, 1)))
         out.extend(found)
     # peer pressure (transparency, norm, what the dashboard targets, its timing)
-    out.extend(_model_levers(scenario.peer_pressure, ("peer_pressure",), "Peer pressure", **common))
+    out.extend(model_levers(scenario.peer_pressure, ("peer_pressure",), "Peer pressure", **common))
     # team-based care per team
     for index, team in enumerate(scenario.teams):
         group = f"Team-based care: {team.name}"
@@ -384,9 +102,7 @@ def levers(scenario: Scenario) -> list[Lever]:
         if nurses is not None:
             out.append(nurses)
         out.extend(
-            _model_levers(
-                team.team_based_care, ("teams", index, "team_based_care"), group, **common
-            )
+            model_levers(team.team_based_care, ("teams", index, "team_based_care"), group, **common)
         )
     # physicians' behaviour and traits
     group = "Physicians' behaviour"
@@ -417,10 +133,10 @@ def trait_lever(scenario: Scenario, name: str, group: str) -> Lever | None:
     return Lever(
         path=("physician_traits", name),
         group=group,
-        label=f"{_label(name)} (mean)",
+        label=f"{field_label(name)} (mean)",
         kind=MEAN,
         value=round(mean, 4),
-        help=_first_sentence(help_text) + f" Now {dist.dist} with mean {mean:.3g}.",
+        help=first_sentence(help_text) + f" Now {dist.dist} with mean {mean:.3g}.",
         unit=unit,
         minimum=low,
         maximum=high,

@@ -17,6 +17,7 @@ from simulate.app import charts
 from simulate.app import levers as L
 from simulate.app import runs as R
 from simulate.app import source as S
+from simulate.app import tables as T
 from simulate.errors import ScenarioError
 
 WHAT_IF, CLASSROOM = "What-if", "Classroom"
@@ -190,10 +191,10 @@ def results(run: R.AppRun) -> None:
         st.table(R.decision_table(run.comparison).set_index(""))
         st.dataframe(R.difference_table(run.comparison), hide_index=True)
     elif section == TRAJECTORIES:
-        phases = R.phases(edited)
+        phases = T.phases(edited)
         columns = st.columns(2)
         for k, metric in enumerate(R.TRAJECTORY_METRICS):
-            table = R.bands(runs, metric)
+            table = T.bands(runs, metric)
             if table.empty:
                 continue
             with columns[k % 2]:
@@ -215,9 +216,9 @@ def results(run: R.AppRun) -> None:
             "Post-warm-up window, mean across replications; rank by value within the team "
             "(1 = best); bonuses and penalties in currency per month."
         )
-        st.dataframe(R.physician_table(runs), hide_index=True)
+        st.dataframe(T.physician_table(runs), hide_index=True)
     elif section == INCOME:
-        income = R.income_table(runs)
+        income = T.income_table(runs)
         st.altair_chart(charts.income_chart(income))
         st.dataframe(
             income.pivot_table(index="component", columns="side", values="amount", sort=False),
@@ -230,9 +231,9 @@ def results(run: R.AppRun) -> None:
             key="quadrant_mode",
         )
         if mode.startswith("unchanged"):
-            points, start, end = R.quadrant_sides(runs), "unchanged", "edited"
+            points, start, end = T.quadrant_sides(runs), "unchanged", "edited"
         else:
-            points, start, end = R.quadrant_policy(runs[R.EDITED]), "before", "with the policy"
+            points, start, end = T.quadrant_policy(runs[R.EDITED]), "before", "with the policy"
         st.altair_chart(charts.quadrant_chart(points, start=start, end=end))
     elif section == LOG:
         session_log()
@@ -242,7 +243,7 @@ def results(run: R.AppRun) -> None:
 def session_log() -> None:
     log = st.session_state.get("log", [])
     st.markdown(f"**Session log**: {len(log)} run{'s' if len(log) != 1 else ''}, side by side")
-    table = R.log_table(log)
+    table = T.log_table(log)
     shown = table.set_index("run").T
     shown.columns = [f"run {c}" for c in shown.columns]
     st.dataframe(shown.astype(str))
@@ -259,14 +260,14 @@ def downloads(run: R.AppRun) -> None:
     name = run.edited_name
     st.download_button(
         f"Download results of run {run.number} (CSV, every metric's paired difference)",
-        R.results_csv(run),
+        T.results_csv(run),
         file_name=f"{name}-comparison.csv",
         mime="text/csv",
         key="download_results",
     )
     st.download_button(
         f"Download trajectories of run {run.number} (CSV)",
-        R.trajectories_csv(run),
+        T.trajectories_csv(run),
         file_name=f"{name}-trajectories.csv",
         mime="text/csv",
         key="download_trajectories",
@@ -311,14 +312,14 @@ def classroom(loaded: S.Loaded) -> None:
         month = steps[1].slider("Month", 1, horizon, key="month")
         data = runs[side]
         if chart == "Practice styles":
-            figure = charts.styles_chart(R.styles_by_month(data), month, large=True)
+            figure = charts.styles_chart(T.styles_by_month(data), month, large=True)
         elif chart == "Value ranks within team":
-            figure = charts.ranks_chart(R.ranks_by_month(data), month, large=True)
+            figure = charts.ranks_chart(T.ranks_by_month(data), month, large=True)
         else:
             metric = "value" if chart.startswith("Value") else "cost_per_episode"
             figure = charts.trajectory_chart(
-                R.bands(runs, metric),
-                R.phases(run.what_if.edited),
+                T.bands(runs, metric),
+                T.phases(run.what_if.edited),
                 title=R.TITLES[metric],
                 unit=R.AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, metric)),
                 horizon=horizon,

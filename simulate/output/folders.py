@@ -145,9 +145,10 @@ def _check_replaceable(path: Path, shown: str, kind: str, entries: list[str]) ->
 
 def staging_folder(directory: Path) -> Path:
     """A fresh hidden folder beside ``directory`` to write results into, named and
-    marked with this process's id (``.NAME.new-PID-XXXXXXXX``: the name is there from
-    the folder's first instant, so a SIGKILL at any moment leaves a folder whose writer
-    is known); stale ones that killed processes left behind are removed."""
+    marked with this process's id (``.NAME.new-PID-`` and eight random characters: the
+    name is there from the folder's first instant, so a SIGKILL at any moment leaves a
+    folder whose writer is known); stale ones that killed processes left behind are
+    removed."""
     remove_stale_staging(directory)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{directory.name}.new-{os.getpid()}-", dir=directory.parent)

@@ -11,6 +11,7 @@ known, Dirichlet for a set of shares that sum to one (Briggs, Claxton & Sculpher
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Annotated, Literal
 
 import numpy as np
@@ -18,15 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 
-class _Distribution(BaseModel):
+class _Distribution(BaseModel, ABC):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Values at the probabilities ``u`` in (0, 1) (inverse CDF)."""
         return self.frozen().ppf(np.asarray(u, dtype=float))
 
-    def frozen(self):  # pragma: no cover - every distribution overrides it
-        raise NotImplementedError
+    @abstractmethod
+    def frozen(self):
+        """The scipy.stats frozen distribution."""
 
     @property
     def mean(self) -> float:
@@ -190,6 +192,9 @@ class Dirichlet(_Distribution):
     @property
     def dimension(self) -> int:
         return len(self.alpha)
+
+    def frozen(self):
+        return stats.dirichlet(self.alpha)
 
     @property
     def mean(self) -> float:  # the first share; shares() gives all
