@@ -51,36 +51,39 @@ OPTIONAL_FLAGS = {
 search engines on errors, no e-mail prompt)."""
 
 
+SourceArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="Scenario YAML file, bundled name, or results folder (its manifest's "
+        "scenario). Default: the flagship, value_dashboard.",
+        show_default=False,
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=65535, help=f"Port (default: the first free one from {FIRST_PORT})."),
+]
+HostOption = Annotated[
+    str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the page on this machine.")
+]
+AppWorkersOption = Annotated[
+    int, typer.Option(min=1, max=64, help="Worker processes each run uses.")
+]
+
+
 @app.command("app")
 def app_command(
-    scenario_file: Annotated[
-        str | None,
-        typer.Argument(
-            help="Scenario YAML file, bundled name, or results folder (its manifest's "
-            "scenario). Default: the flagship, value_dashboard.",
-            show_default=False,
-        ),
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=65535, help=f"Port (default: the first free one from {FIRST_PORT})."
-        ),
-    ] = None,
-    host: Annotated[
-        str,
-        typer.Option(help="Address to listen on; 127.0.0.1 keeps the page on this machine."),
-    ] = "127.0.0.1",
+    scenario_file: SourceArgument = None,
+    port: PortOption = None,
+    host: HostOption = "127.0.0.1",
     overrides: SetOption = None,
-    workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes each run uses.")
-    ] = 2,
+    workers: AppWorkersOption = 2,
 ) -> None:
     """Start the interactive what-if page (a local web app) and print its address:
     move the levers, run the edited scenario against the unchanged one, compare runs.
     Ctrl-C stops it. Needs the optional extra: pip install 'valuesim\\[app]'."""
     from simulate.app import PAGE
-    from simulate.app.source import DEFAULT_SOURCE, SOURCE_ENV, WORKERS_ENV, Source, load_source
+    from simulate.app.source import DEFAULT_SOURCE, load_source
 
     source = scenario_file if scenario_file is not None else DEFAULT_SOURCE
     try:
@@ -93,14 +96,7 @@ def app_command(
         port = free_port(host) if port is None else checked_port(host, port)
     except ScenarioError as error:
         fail(error)
-    given = Path(source)
-    with contextlib.suppress(OSError, ValueError):
-        if given.exists():  # the server may start elsewhere: pass the file itself
-            source = str(given.resolve())
-    env = dict(os.environ)
-    env[SOURCE_ENV] = Source(source, tuple(overrides or ())).to_env()
-    env[WORKERS_ENV] = str(workers)
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    env = server_environment(source, overrides or [], workers)
     command = [sys.executable, "-m", "streamlit", "run", str(PAGE), *server_flags(host, port)]
     address = url(host, port)
     server = subprocess.Popen(
@@ -134,6 +130,22 @@ def app_command(
     if code != 0:
         err.print(f"[bold red]error:[/] the app server stopped (exit status {code})")
         raise typer.Exit(1)
+
+
+def server_environment(source: str, overrides: list[str], workers: int) -> dict[str, str]:
+    """The server's environment: the scenario source (a file as its absolute path: the
+    server may start elsewhere), the overrides, the workers, and no usage statistics."""
+    from simulate.app.source import SOURCE_ENV, WORKERS_ENV, Source
+
+    given = Path(source)
+    with contextlib.suppress(OSError, ValueError):
+        if given.exists():
+            source = str(given.resolve())
+    env = dict(os.environ)
+    env[SOURCE_ENV] = Source(source, tuple(overrides)).to_env()
+    env[WORKERS_ENV] = str(workers)
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    return env
 
 
 class ServerFailed(Exception):
