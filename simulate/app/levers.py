@@ -38,61 +38,9 @@ from simulate.units import period_unit
 
 def levers(scenario: Scenario) -> list[Lever]:
     """Every lever of ``scenario``, in page order (grouped)."""
-    from simulate.accounts.metrics import METRIC_UNITS
-
-    horizon = scenario.horizon_periods
-    period = period_unit(scenario.period_days)
-    common = {"horizon": horizon, "period": period}
-    out: list[Lever] = []
-    # base payment: the schemes present, their rates and flags, per-condition rates
-    for scheme in type(scenario.payment).model_fields:
-        part = getattr(scenario.payment, scheme)
-        if part is None:
-            continue
-        group = "Base payment: " + scheme.replace("_", "-" if scheme == "fee_for_service" else " ")
-        path = ("payment", scheme)
-        out.extend(model_levers(part, path, group, **common))
-        for name, info in type(part).model_fields.items():
-            value = getattr(part, name)
-            if isinstance(value, Mapping):
-                sibling = next(
-                    (
-                        lev
-                        for lev in out
-                        if lev.path[:2] == path and lev.kind == NUMBER and lev.group == group
-                    ),
-                    None,
-                )
-                for key, amount in value.items():
-                    out.append(
-                        Lever(
-                            path=(*path, name, key),
-                            group=group,
-                            label=f"{field_label(name)}: {key}",
-                            kind=NUMBER,
-                            value=float(amount),
-                            help=first_sentence(info.description or ""),
-                            unit=sibling.unit if sibling else "currency",
-                            minimum=0.0,
-                            step=step_of(amount, 0, None, False),
-                        )
-                    )
-    # incentive rules: money first, then switches and choices, then timing
-    for index, rule in enumerate(scenario.incentives):
-        label = scenario.rule_labels[index]
-        group = f"Rule {index + 1}: {label} ({rule.type.replace('_', ' ')}, on {rule.metric})"
-        found = list(
-            model_levers(
-                rule,
-                ("incentives", index),
-                group,
-                metric_unit=METRIC_UNITS.get(rule.metric),
-                **common,
-            )
-        )
-        order = {NUMBER: 0, INTEGER: 0, FLAG: 1, CHOICE: 1, CHOICES: 1, MONTH: 2}
-        found.sort(key=lambda lev: (lev.path[-1] in TIMING, order.get(lev.kind, 1)))
-        out.extend(found)
+    common = {"horizon": scenario.horizon_periods, "period": period_unit(scenario.period_days)}
+    out = payment_levers(scenario, common)
+    out += rule_levers(scenario, common)
     # peer pressure (transparency, norm, what the dashboard targets, its timing)
     out.extend(model_levers(scenario.peer_pressure, ("peer_pressure",), "Peer pressure", **common))
     # team-based care per team
@@ -115,6 +63,58 @@ def levers(scenario: Scenario) -> list[Lever]:
         lever = trait_lever(scenario, name, group)
         if lever is not None:
             out.append(lever)
+    return out
+
+
+def payment_levers(scenario: Scenario, common: dict[str, Any]) -> list[Lever]:
+    """The base payment schemes present: their rates and flags, and per-condition rates."""
+    out: list[Lever] = []
+    for scheme in type(scenario.payment).model_fields:
+        part = getattr(scenario.payment, scheme)
+        if part is None:
+            continue
+        group = "Base payment: " + scheme.replace("_", "-" if scheme == "fee_for_service" else " ")
+        path = ("payment", scheme)
+        out.extend(model_levers(part, path, group, **common))
+        for name, info in type(part).model_fields.items():
+            value = getattr(part, name)
+            if not isinstance(value, Mapping):
+                continue
+            sibling = next(
+                (lev for lev in out if lev.path[:2] == path and lev.kind == NUMBER),
+                None,
+            )
+            for key, amount in value.items():
+                out.append(
+                    Lever(
+                        path=(*path, name, key),
+                        group=group,
+                        label=f"{field_label(name)}: {key}",
+                        kind=NUMBER,
+                        value=float(amount),
+                        help=first_sentence(info.description or ""),
+                        unit=sibling.unit if sibling else "currency",
+                        minimum=0.0,
+                        step=step_of(amount, 0, None, False),
+                    )
+                )
+    return out
+
+
+def rule_levers(scenario: Scenario, common: dict[str, Any]) -> list[Lever]:
+    """Each incentive rule's levers: money first, then switches and choices, then timing."""
+    from simulate.accounts.metrics import METRIC_UNITS
+
+    out: list[Lever] = []
+    order = {NUMBER: 0, INTEGER: 0, FLAG: 1, CHOICE: 1, CHOICES: 1, MONTH: 2}
+    for index, rule in enumerate(scenario.incentives):
+        label = scenario.rule_labels[index]
+        group = f"Rule {index + 1}: {label} ({rule.type.replace('_', ' ')}, on {rule.metric})"
+        metric_unit = METRIC_UNITS.get(rule.metric)
+        path = ("incentives", index)
+        found = list(model_levers(rule, path, group, metric_unit=metric_unit, **common))
+        found.sort(key=lambda lev: (lev.path[-1] in TIMING, order.get(lev.kind, 1)))
+        out.extend(found)
     return out
 
 
