@@ -172,49 +172,35 @@ def field_lever(
     value = getattr(model, name)
     kind_type, optional = _unwrap(info.annotation)
     low, high, exclusive = _bounds(info)
-    fallback_help, fallback_unit = FALLBACK_HELP.get(name, ("", ""))
-    description = _description(type(model), name) or fallback_help
+    description, fallback_unit = _described(type(model), name)
     help_text = first_sentence(description)
     choices: tuple[Any, ...] = ()
     shown = value
     if kind_type is bool:
         kind, unit = FLAG, "on/off"
     elif kind_type is int and name in ("start_period", "end_period"):
-        kind = MONTH
-        unit = "counted from 1"
-        shown = None if value is None else int(value) + 1
-        low, high = 1, max(horizon, shown or 1)
-        label = label or ("Starts in month" if name == "start_period" else "Last month in force")
-        help_text = help_text.replace(" (0-based)", "")
-        help_text += f" Shown as {period}s counted from 1; empty: to the end."
-        if name == "start_period":
-            help_text = help_text.replace("; empty: to the end.", ".")
+        kind, unit = MONTH, "counted from 1"
+        shown, low, high, label, help_text = _month(name, value, horizon, period, label, help_text)
     elif kind_type is int:
         kind = INTEGER
         unit = fallback_unit or unit_of(name, description, low, high, integer=True, period=period)
-        if exclusive and low is not None:
-            low += 1
+        low = low + 1 if exclusive and low is not None else low
     elif kind_type is float:
-        kind = NUMBER
-        unit = fallback_unit or unit_of(
-            name, description, low, high, period=period, metric_unit=metric_unit
-        )
-        shown = None if value is None else float(value)
-    elif typing.get_origin(kind_type) is Literal:
+        kind, shown = NUMBER, None if value is None else float(value)
+        units = {"period": period, "metric_unit": metric_unit}
+        unit = fallback_unit or unit_of(name, description, low, high, **units)
+    elif _literal_choices(kind_type) is not None:
         kind, unit = CHOICE, "choice"
-        choices = typing.get_args(kind_type)
-    elif (
-        typing.get_origin(kind_type) is tuple
-        and typing.get_origin(typing.get_args(kind_type)[0]) is Literal
-    ):
+        choices = _literal_choices(kind_type)
+    elif typing.get_origin(kind_type) is tuple and _literal_choices(typing.get_args(kind_type)[0]):
         kind, unit = CHOICES, "choices"
-        choices = typing.get_args(typing.get_args(kind_type)[0])
+        choices = _literal_choices(typing.get_args(kind_type)[0])
         shown = list(value)
     else:
         return None
-    step = None
-    if kind in (NUMBER, INTEGER, MONTH):
-        step = step_of(value, low, high, kind != NUMBER, money=unit.startswith("currency"))
+    money = unit.startswith("currency")
+    numeric = kind in (NUMBER, INTEGER, MONTH)
+    step = step_of(value, low, high, kind != NUMBER, money=money) if numeric else None
     return Lever(
         path=path,
         group=group,
@@ -229,6 +215,28 @@ def field_lever(
         choices=choices,
         optional=optional,
     )
+
+
+def _described(cls: type, name: str) -> tuple[str, str]:
+    """(description, fallback unit) of a field: the schema's, else FALLBACK_HELP's."""
+    fallback_help, fallback_unit = FALLBACK_HELP.get(name, ("", ""))
+    return _description(cls, name) or fallback_help, fallback_unit
+
+
+def _month(name: str, value: Any, horizon: int, period: str, label: str | None, help_text: str):
+    """(shown, low, high, label, help) of a start or end period shown as a month from 1."""
+    shown = None if value is None else int(value) + 1
+    label = label or ("Starts in month" if name == "start_period" else "Last month in force")
+    help_text = help_text.replace(" (0-based)", "")
+    help_text += f" Shown as {period}s counted from 1; empty: to the end."
+    if name == "start_period":
+        help_text = help_text.replace("; empty: to the end.", ".")
+    return shown, 1, max(horizon, shown or 1), label, help_text
+
+
+def _literal_choices(annotation: Any) -> tuple[Any, ...] | None:
+    """The values of a ``Literal[...]`` annotation, else None."""
+    return typing.get_args(annotation) if typing.get_origin(annotation) is Literal else None
 
 
 def model_levers(
