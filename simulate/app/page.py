@@ -18,6 +18,7 @@ from simulate.app import levers as L
 from simulate.app import runs as R
 from simulate.app import source as S
 from simulate.app import tables as T
+from simulate.app.sections import trajectories
 from simulate.errors import ScenarioError
 
 WHAT_IF, CLASSROOM = "What-if", "Classroom"
@@ -191,26 +192,7 @@ def results(run: R.AppRun) -> None:
         st.table(R.decision_table(run.comparison).set_index(""))
         st.dataframe(R.difference_table(run.comparison), hide_index=True)
     elif section == TRAJECTORIES:
-        phases = T.phases(edited)
-        columns = st.columns(2)
-        for k, metric in enumerate(R.TRAJECTORY_METRICS):
-            table = T.bands(runs, metric)
-            if table.empty:
-                continue
-            with columns[k % 2]:
-                st.altair_chart(
-                    charts.trajectory_chart(
-                        table,
-                        phases,
-                        title=R.TITLES.get(metric, metric) + ": mean and 95% band",
-                        unit=R.AXIS_UNITS.get(metric, METRIC_UNITS.get(metric, metric)),
-                        horizon=edited.horizon_periods,
-                    )
-                )
-        st.caption(
-            "Shaded: months the edited scenario's policies are in force; a solid red line "
-            "where one starts, dashed where one ends. Hover for the values."
-        )
+        trajectories(runs, edited)
     elif section == PHYSICIANS:
         st.caption(
             "Post-warm-up window, mean across replications; rank by value within the team "
