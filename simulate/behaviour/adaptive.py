@@ -261,6 +261,7 @@ class AdaptiveStyle:
         own[..., F["expected_complications"]] = n * expect["expected_complications"]
         own[..., F["expected_readmissions"]] = n * expect["expected_readmissions"]
         own[..., F["cost"]] = n * expect["cost_per_episode"]
+        own[..., F["resource_use"]] = n * expect["resource_use_per_episode"]
         own[..., F["qalys"]] = n * expect["qalys_per_episode"]
         own[..., F["intensity"]] = n * styles[..., 0]
         own[..., F["quality_effort"]] = n * styles[..., 1]
@@ -387,7 +388,7 @@ class AdaptiveStyle:
     ) -> dict[str, np.ndarray]:
         """The style (arrays by dimension name) for the next period."""
         current = np.column_stack([style[name] for name in self.dims])
-        self.peer_pressure.at_close(period, context.ledger)
+        self.peer_pressure.at_close(period, context.ledger, context.payer.targets)
         self.crowding_out.at_close(period, context.ledger)
         target = self.best_responses(context)
         rate = 1.0 - self.traits["inertia"]

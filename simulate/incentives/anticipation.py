@@ -110,8 +110,12 @@ class WhatIf:
         self._baseline = payer.reader(payer.metrics(baseline), level)
         self._n_units = n_units
         self.org_rate, self.power = MetricReader.org_dependence(rule.metric, rule.risk_adjusted)
+        self.reach = payer.reached(r)
+        """1 for the physicians the rule reaches, 0 for the others (1.0: everyone)."""
         self.peers = Peers(
-            values=payer.reader(self.metrics, level)(rule.metric, rule.risk_adjusted),
+            values=payer.masked(r, payer.reader(self.metrics, level))(
+                rule.metric, rule.risk_adjusted
+            ),
             groups=payer.team_of if level == "physician" else np.zeros(n_units, int),
             own=self.unit[:, None, None],
         )
@@ -140,28 +144,30 @@ class WhatIf:
         read = MetricReader(units, org)
         episodes = units["episodes"]
         seen: dict[tuple[str, bool], np.ndarray] = {}
+        reach = None if np.ndim(self.reach) == 0 else self.reach[:, None, None] > 0
 
         def metric(name: str, risk_adjusted: bool) -> np.ndarray:
             """Values [N, K, D] (D = 1 for figures measured without noise)."""
             if (name, risk_adjusted) not in seen:
                 values = read(name, risk_adjusted)
-                seen[name, risk_adjusted] = (
-                    values[..., None] if perceive is None else perceive(name, values, episodes)
-                )
+                values = values[..., None] if perceive is None else perceive(name, values, episodes)
+                if reach is not None:  # outside the target set: nothing to judge
+                    values = np.where(reach, values, np.nan)
+                seen[name, risk_adjusted] = values
             return seen[name, risk_adjusted]
 
         def baseline(name: str, risk_adjusted: bool) -> np.ndarray:
             per_unit = np.broadcast_to(self._baseline(name, risk_adjusted), (self._n_units,))
             return per_unit[self.unit][:, None, None]
 
-        withhold = rule.withhold_share()
+        withhold = rule.withhold_share() * np.reshape(self.reach, (-1, 1))
         base = (self.others_base[:, None] + candidates.own_base)[..., None]
         evaluation = Evaluation(
             period=self.period,
             metric=metric,
             baseline=baseline,
             base_payment=base,
-            withheld=withhold * base,
+            withheld=withhold[..., None] * base,
             window_periods=window.periods,
         )
         scale = None  # the candidates' figures do not depend on the organisation's rate

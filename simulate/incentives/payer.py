@@ -10,6 +10,7 @@ own methods, so what physicians expect and what the payer pays cannot drift apar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
 from simulate.accounts.metrics import MetricView, unit_sums
 from simulate.incentives.anticipation import Anticipation, Perceive, WhatIf
 from simulate.incentives.rules import Evaluation, Rule
+from simulate.incentives.targeting import targets_of
 from simulate.incentives.window import MetricReader, WindowSums, shares, split_basis
 
 if TYPE_CHECKING:
@@ -42,7 +44,12 @@ class LineItem:
 class Payer:
     """Evaluates a scenario's rules on ledger sums and splits the money among physicians."""
 
-    def __init__(self, scenario: Scenario, physician_team: np.ndarray) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        physician_team: np.ndarray,
+        stream: Callable[[str], np.random.Generator] | None = None,
+    ) -> None:
         self.rules: tuple[Rule, ...] = scenario.incentives
         self.labels = scenario.rule_labels
         self.n_periods = scenario.horizon_periods
@@ -59,6 +66,9 @@ class Payer:
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
         self._units: dict[int, tuple] = {}
+        self.targets = targets_of(scenario, physician_team, stream)
+        """The target sets of rules and the dashboard (``stream``: the replication's
+        named random streams, for random arms)."""
 
     # ------------------------------------------------------------------ units
     def level_slice(self, level: str) -> slice:
@@ -124,10 +134,11 @@ class Payer:
     def close_period(self, period: int, ledger: PeriodLedger) -> list[LineItem]:
         """Withhold, evaluate and split for ``period``; the line items due in ``period``."""
         base = ledger.physician[period, :, BASE_PAYMENT_SLICE].sum(axis=1)
+        self.targets.at_close(period, ledger)
         for r, rule in enumerate(self.rules):
             share = rule.withhold_share()
             if share and rule.in_force(period):
-                self.withheld[r, period] = share * base
+                self.withheld[r, period] = share * base * self.reached(r)
                 for i, amount in enumerate(self.withheld[r, period]):
                     if amount:
                         self._book(
@@ -148,6 +159,26 @@ class Payer:
                             LineItem(period + rule.lag, i, self.labels[r], float(amount), reason)
                         )
         return self.pending.pop(period, [])
+
+    def reached(self, r: int) -> np.ndarray | float:
+        """1 for the physicians rule ``r`` reaches (its target set), 0 for the others;
+        1.0 when it targets nobody in particular."""
+        mask = self.targets.mask(self.labels[r])
+        return 1.0 if mask is None else mask.astype(float)
+
+    def masked(self, r: int, read):
+        """``read`` with the figures of physicians outside rule ``r``'s target set NaN
+        (nothing to judge: not paid, not ranked); ``read`` itself when it does not target."""
+        mask = self.targets.mask(self.labels[r])
+        if mask is None:
+            return read
+
+        def metric(name: str, risk_adjusted: bool) -> np.ndarray:
+            values = read(name, risk_adjusted)
+            keep = mask.reshape(mask.shape + (1,) * (np.ndim(values) - 1))
+            return np.where(keep, values, np.nan)
+
+        return metric
 
     def _baseline(self, rule: Rule, ledger: PeriodLedger) -> WindowSums | None:
         periods = rule.baseline_periods()
@@ -178,7 +209,7 @@ class Payer:
         base_units = self.aggregate(base, level)
         evaluation = Evaluation(
             period=period,
-            metric=self.reader(metrics, level),
+            metric=self.masked(r, self.reader(metrics, level)),
             baseline=self._baseline_reader(baseline, level, len(base_units)),
             base_payment=base_units,
             withheld=self.aggregate(withheld, level),

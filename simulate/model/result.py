@@ -70,6 +70,9 @@ class ReplicationResult:
     unpaid_line_items: list = field(default_factory=list, repr=False)
     """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)
+    targeted: np.ndarray | None = None
+    """True where the physician was in a target set that period [period, physician]
+    (bool); None when nothing in the scenario targets (``incentives.targeting``)."""
 
     @property
     def intensity(self) -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulate.accounts.catalogue import PEER_METRICS
+from simulate.incentives.targeting import Targeting
 from simulate.scenario.section import _Model
 
 if TYPE_CHECKING:
@@ -197,6 +198,24 @@ class PeerPressure(_Model):
         description="Weight of the team lead's (each team's first physician's) published figure "
         "in the team's norm; 0: the lead is one peer among others.",
     )
+    targeting: Targeting | None = Field(
+        None,
+        description="Only these physicians get the feedback (e.g. letters to the worst 20%); "
+        "none: everyone.",
+    )
+    feedback: Literal["one_sided", "two_sided"] | None = Field(
+        None,
+        description="one_sided: only a figure worse than the norm costs reputation; "
+        "two_sided: any gap does (conformity). Default: one_sided with targeting (letters, "
+        "report cards), else as the norm implies (two-sided but for top_decile).",
+    )
+
+    @property
+    def one_sided(self) -> bool:
+        """Whether only a shortfall against the norm costs reputation (rank concern too)."""
+        if self.feedback is not None:
+            return self.feedback == "one_sided"
+        return self.targeting is not None
 
     def lapsed(self, period: int) -> bool:
         """Whether publication has ended by the close of ``period``."""

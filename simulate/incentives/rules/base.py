@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulate.accounts.catalogue import CATALOGUE, MetricSpec
+from simulate.incentives.targeting import Targeting
 
 Level = Literal["physician", "team", "organisation"]
 _LARGEST = float(np.finfo(float).max)
@@ -101,6 +102,9 @@ class Rule(BaseModel, ABC):
         False, description="Use the observed/expected ratio times the overall rate."
     )
     split: Split = Field("equal", description="How team or organisation money reaches physicians.")
+    targeting: Targeting | None = Field(
+        None, description="Only these physicians are evaluated and paid (level: physician)."
+    )
 
     split_basis: ClassVar[str | None] = None
     """When set ('withheld' or 'base_payment'), team money is split in proportion to it."""
@@ -124,7 +128,26 @@ class Rule(BaseModel, ABC):
             raise ValueError(
                 f"end_period ({self.end_period}) is before start_period ({self.start_period})"
             )
+        self._check_targeting()
         return self
+
+    def _check_targeting(self) -> None:
+        targeting = self.targeting
+        if targeting is None:
+            return
+        if self.level != "physician":
+            raise ValueError("targeting chooses physicians; it needs level: physician")
+        if targeting.needs_data and self.targeting_chosen_at() < 0:
+            raise ValueError(
+                "targeting by a metric needs figures to rank: give targeting.chosen_at, "
+                "or a start_period of at least 1"
+            )
+
+    def targeting_chosen_at(self) -> int:
+        """The period whose close chooses the target set (default: the one before the
+        rule comes into force, when physicians first anticipate it)."""
+        chosen = self.targeting.chosen_at if self.targeting is not None else None
+        return self.start_period - 1 if chosen is None else chosen
 
     @property
     def spec(self) -> MetricSpec:
