@@ -200,7 +200,7 @@ def test_a_random_arm_draws_from_its_own_stream_and_is_recorded(short_scenario):
     assert np.all(targeted[2:] == targeted[2])  # chosen once
     sizes = [t.physicians for t in plain.teams]
     first = np.cumsum([0, *sizes[:-1]])
-    assert [int(targeted[2, a : a + k].sum()) for a, k in zip(first, sizes)] == [
+    assert [int(targeted[2, a : a + k].sum()) for a, k in zip(first, sizes, strict=True)] == [
         int(np.floor(0.5 * k + 0.5)) for k in sizes
     ]
     paid = {item.physician for item in with_arm.line_items}
