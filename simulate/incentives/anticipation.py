@@ -127,6 +127,10 @@ class WhatIf:
             episodes = window.physician[:, F["episodes"]]
             weight = split_basis(rule, episodes, values, base, rule.withhold_share() * base)
             self.others = payer.aggregate(weight, level)[self.unit] - weight
+            self.own_weight = weight
+            """Each physician's own split weight, as observed [N]."""
+        self.symmetric = payer.symmetric and level != "physician"
+        """Colleagues are expected to respond as the physician does (see ``symmetric``)."""
 
     def __call__(
         self, own: np.ndarray | Candidates, perceive: Perceive | None = None
@@ -138,9 +142,19 @@ class WhatIf:
         rule, payer, window = self.rule, self.payer, self.window
         candidates = own if isinstance(own, Candidates) else Candidates(own, window)
         own = candidates.own
-        virtual = self.unit_sums[:, None, :] + candidates.swap
+        if self.symmetric:
+            virtual = self.symmetric_sums(candidates)
+            org_sums, org_hist, org_team = self.org
+            org = payer.metrics_of(
+                org_sums + (virtual - self.unit_sums[:, None, :]),
+                org_hist,
+                org_team,
+                window.periods,
+            )
+        else:
+            virtual = self.unit_sums[:, None, :] + candidates.swap
+            org = candidates.organisation(self)
         units = payer.metrics_of(virtual, self.unit_hist, self.unit_team, window.periods)
-        org = candidates.organisation(self)
         read = MetricReader(units, org)
         episodes = units["episodes"]
         seen: dict[tuple[str, bool], np.ndarray] = {}
@@ -161,7 +175,10 @@ class WhatIf:
             return per_unit[self.unit][:, None, None]
 
         withhold = rule.withhold_share() * np.reshape(self.reach, (-1, 1))
-        base = (self.others_base[:, None] + candidates.own_base)[..., None]
+        if self.symmetric:
+            base = np.add.reduce(virtual[..., BASE_PAYMENT_SLICE], axis=-1)[..., None]
+        else:
+            base = (self.others_base[:, None] + candidates.own_base)[..., None]
         evaluation = Evaluation(
             period=self.period,
             metric=metric,
@@ -179,16 +196,34 @@ class WhatIf:
         )
         own_base = candidates.own_base
         own_withheld = withhold * own_base
-        share = self._share(own, own_base, own_withheld, scale)
+        share = self._share(own, own_base, own_withheld, scale, virtual)
         return Anticipation(amount, share, own_withheld)
 
-    def _share(self, own, own_base, own_withheld, scale) -> np.ndarray:
+    def symmetric_sums(self, candidates: Candidates) -> np.ndarray:
+        """The unit's sums [N, K, fields] when every member moves as the candidate does:
+        each colleague's sums scaled field by field by the candidate's own ratio
+        (candidate / observed), so the unit's sums are the observed ones times that ratio;
+        where the physician's observed field is 0 the ratio is unknown, and the candidate's
+        change is added once (colleagues as observed)."""
+        observed = self.window.physician[:, None, :]
+        unit = self.unit_sums[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = unit * (candidates.own / observed)
+        return np.where(observed != 0, scaled, unit + candidates.swap)
+
+    def _share(self, own, own_base, own_withheld, scale, virtual) -> np.ndarray:
         """Each candidate's share of their unit's amount: their split weight over the
-        unit's observed total with their own observed weight swapped for the candidate's."""
+        unit's observed total with their own observed weight swapped for the candidate's
+        (symmetric: over the unit's total as everyone moves, ``virtual``)."""
         rule, window = self.rule, self.window
         if rule.level == "physician":
             return _ONE
         others = self.others[:, None]
+        if self.symmetric and (rule.split_basis is not None or rule.split == "episodes"):
+            rest = virtual - own  # the colleagues, each moved as the candidate
+            rest_base = np.add.reduce(rest[..., BASE_PAYMENT_SLICE], axis=-1)
+            withheld = rule.withhold_share() * rest_base
+            others = split_basis(rule, rest[..., F["episodes"]], None, rest_base, withheld)
         own_values = None  # needed by the contribution split only
         if rule.split == "contribution" and rule.split_basis is None:
             # the candidate's own figure, read against the organisation as it would be
@@ -201,4 +236,10 @@ class WhatIf:
             if scale is not None:
                 others = others * scale**rule.spec.sign
         mine = split_basis(rule, own[..., F["episodes"]], own_values, own_base, own_withheld)
+        if self.symmetric and rule.split == "contribution" and rule.split_basis is None:
+            # every weight in the unit moves by the candidate's factor: the observed shares
+            observed = self.own_weight[:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                moved = self.others[:, None] * (mine / observed)
+            others = np.where(observed > 0, moved, self.others[:, None])
         return shares(mine, others + mine, self.members[:, None])

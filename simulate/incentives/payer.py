@@ -66,6 +66,9 @@ class Payer:
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
         self._units: dict[int, tuple] = {}
+        behaviour = getattr(scenario, "behaviour", None)
+        self.symmetric = getattr(behaviour, "colleagues", "as_observed") == "symmetric"
+        """What-ifs expect colleagues to respond as the asking physician does."""
         self.targets = targets_of(scenario, physician_team, stream)
         """The target sets of rules and the dashboard (``stream``: the replication's
         named random streams, for random arms)."""

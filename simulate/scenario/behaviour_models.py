@@ -133,6 +133,12 @@ class Behaviour(_Model):
     initial_iterations: int = Field(
         6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
     )
+    colleagues: Literal["as_observed", "symmetric"] = Field(
+        "as_observed",
+        description="How a physician expects colleagues to move when anticipating team or "
+        "organisation money: as_observed (they stay as last seen) or symmetric (they respond "
+        "as I do, so the unit's figure moves with everyone's).",
+    )
     selection: Selection = Field(default_factory=Selection)
     multitasking: Multitasking = Field(default_factory=Multitasking)
     crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)

@@ -122,20 +122,19 @@ def peer_pressure_period_order(scenario: Scenario) -> Problems:
 
 
 def targeted_physicians_exist(scenario: Scenario) -> Problems:
-    """A named target set names physicians of the scenario (``<team>.<NN>``), and a
-    target set chosen by rank is chosen within the run."""
+    """A named target set names physicians of the scenario (``<team>.<NN>``)."""
     from simulate.incentives.targeting import physician_names
 
     known = physician_names(scenario.teams)
     owners = [
-        (("incentives", index, "targeting"), rule.targeting, rule.targeting_chosen_at())
+        (("incentives", index, "targeting"), rule.targeting)
         for index, rule in enumerate(scenario.incentives)
         if rule.targeting is not None
     ]
     if scenario.peer_pressure.targeting is not None:
-        owners.append((("peer_pressure", "targeting"), scenario.peer_pressure.targeting, 0))
+        owners.append((("peer_pressure", "targeting"), scenario.peer_pressure.targeting))
     problems: Problems = []
-    for where, targeting, chosen in owners:
+    for where, targeting in owners:
         unknown = [name for name in targeting.physicians or () if name not in known]
         if unknown:
             problems.append(
@@ -143,14 +142,6 @@ def targeted_physicians_exist(scenario: Scenario) -> Problems:
                     (*where, "physicians"),
                     f"no physician {', '.join(repr(u) for u in unknown)}; physicians are "
                     f"named <team>.<NN>, from {known[0]} to {known[-1]}",
-                )
-            )
-        if chosen >= scenario.horizon_periods:
-            problems.append(
-                (
-                    (*where, "chosen_at"),
-                    f"the set would be chosen at period {chosen}, after the horizon "
-                    f"({scenario.horizon_periods} periods)",
                 )
             )
     return problems
