@@ -22,6 +22,12 @@ from simulate.incentives.window import WindowSums
 LEVELS = ("physician", "team", "organisation")
 START = 3
 OWN_BASELINE = {"first_period": 0, "last_period": 1, "change": -0.05}
+TIERS = [
+    {"from": 0, "to": 0.25, "share_of_base": 0.04},
+    {"from": 0.25, "to": 0.5, "amount": 2000.0},
+    {"from": 0.9, "to": 1, "share_of_base": -0.01},
+]
+"""A tiered tournament: top quartile 4% of base payment, second 2,000, bottom decile -1%."""
 
 
 def world(rng: np.random.Generator, n: int, n_teams: int, periods: int) -> WindowSums:
@@ -92,10 +98,19 @@ def random_rule(draw, rng, rule_type: str, level: str, window: WindowSums, payer
             "penalise_deterioration": draw(st.booleans()),
         },
         "tournament": lambda: {
-            "top_share": draw(st.sampled_from([0.2, 0.34, 0.5])),
-            "bonus": 3000.0,
-            "bottom_share": draw(st.sampled_from([0.0, 0.2, 0.3])),
-            "penalty": 1500.0,
+            **draw(
+                st.sampled_from(
+                    [
+                        {
+                            "top_share": draw(st.sampled_from([0.2, 0.34, 0.5])),
+                            "bonus": 3000.0,
+                            "bottom_share": draw(st.sampled_from([0.0, 0.2, 0.3])),
+                            "penalty": 1500.0,
+                        },
+                        {"bands": TIERS},
+                    ]
+                )
+            ),
             "peer_group": "team"
             if level == "physician" and draw(st.booleans())
             else "organisation",
@@ -135,7 +150,7 @@ def random_rule(draw, rng, rule_type: str, level: str, window: WindowSums, payer
     }[rule_type]()
     if rule_type not in ("shared_savings", "readmission_penalty"):
         specific = {"metric": metric, "risk_adjusted": adjusted, **specific}
-    if rule_type == "tournament" and level == "organisation":
+    if rule_type == "tournament" and level == "organisation" and "bands" not in specific:
         specific["top_share"] = 1.0
         specific["bottom_share"] = 0.0
     return TypeAdapter(RuleSpec).validate_python({**common, **specific})

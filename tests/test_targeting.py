@@ -212,3 +212,15 @@ def test_a_random_arm_draws_from_its_own_stream_and_is_recorded(short_scenario):
     assert "targeted" not in physicians_table(
         plain, [without], trajectories_table(plain, [without])
     )
+
+
+def test_a_trial_arm_among_the_worst_reaches_a_random_half_of_them():
+    """The worst 40% on cost (4 of the 9 with a figure: 50, 40, 35, 30), half of them at
+    random: two of those four, and only them; the same stream, the same arm."""
+    letters = Targeting(select="worst", metric="cost_per_episode", share=0.4, trial_arm=0.5)
+    arm = letters.choose(TEAMS, NAMES, COST, np.random.default_rng(11))
+    assert arm.sum() == 2 and set(np.flatnonzero(arm)) <= {1, 3, 4, 9}
+    again = letters.choose(TEAMS, NAMES, COST, np.random.default_rng(11))
+    assert np.array_equal(arm, again)
+    with pytest.raises(ValidationError, match="already a random arm"):
+        Targeting(select="random", share=0.5, trial_arm=0.5)

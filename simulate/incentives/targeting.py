@@ -55,6 +55,13 @@ class Targeting(BaseModel):
         "first acts).",
     )
     window: int = Field(12, ge=1, le=120, description="worst / best: periods ranked over.")
+    trial_arm: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="A random share of the chosen set is reached (the intervention arm); the "
+        "rest of the set is the control arm (a trial among the eligible).",
+    )
 
     @field_validator("metric")
     @classmethod
@@ -76,7 +83,14 @@ class Targeting(BaseModel):
             raise ValueError(f"select: {self.select} needs exactly one of 'share' and 'count'")
         if named and (self.share is not None or self.count is not None):
             raise ValueError("select: named takes 'physicians', not 'share' or 'count'")
+        if self.select == "random" and self.trial_arm is not None:
+            raise ValueError("select: random is already a random arm; leave trial_arm out")
         return self
+
+    @property
+    def random(self) -> bool:
+        """Whether the choice draws random numbers (its own stream)."""
+        return self.select == "random" or self.trial_arm is not None
 
     @property
     def needs_data(self) -> bool:
@@ -91,7 +105,8 @@ class Targeting(BaseModel):
         where = " of each team" if self.within == "team" else ""
         if self.select == "random":
             return f"a random {size}{where}"
-        return f"the {self.select} {size}{where} on {self.metric}"
+        arm = f", a random {self.trial_arm:.0%} of them" if self.trial_arm else ""
+        return f"the {self.select} {size}{where} on {self.metric}{arm}"
 
     def slots(self, n: int) -> int:
         """Physicians chosen among ``n`` candidates: the count, or share x n rounded half
@@ -111,7 +126,18 @@ class Targeting(BaseModel):
         physician order), or a random ``slots`` of the group (``rng``)."""
         n = len(team_of)
         if self.select == "named":
-            return np.isin(np.asarray(names), self.physicians)
+            chosen = np.isin(np.asarray(names), self.physicians)
+        else:
+            chosen = self._chosen(team_of, values, rng)
+        if self.trial_arm is not None:  # the intervention arm among the chosen
+            eligible = np.flatnonzero(chosen)
+            arm = math.floor(self.trial_arm * len(eligible) + 0.5)
+            chosen = np.zeros(n, dtype=bool)
+            chosen[rng.permutation(eligible)[:arm]] = True
+        return chosen
+
+    def _chosen(self, team_of, values, rng) -> np.ndarray:
+        n = len(team_of)
         chosen = np.zeros(n, dtype=bool)
         groups = team_of if self.within == "team" else np.zeros(n, dtype=int)
         for g in np.unique(groups):
@@ -157,10 +183,16 @@ class Targets:
         self.owners = {owner.label: owner for owner in owners}
         self.team_of, self.names = team_of, tuple(names)
         self.period_days, self.wait_target_days = period_days, wait_target_days
+        self.stream = stream
         for owner in owners:
             if not owner.targeting.needs_data:
-                rng = stream(f"targeting.{owner.label}") if stream is not None else None
-                owner.members = owner.targeting.choose(team_of, self.names, rng=rng)
+                owner.members = owner.targeting.choose(team_of, self.names, rng=self._rng(owner))
+
+    def _rng(self, owner: Owner) -> np.random.Generator | None:
+        """The owner's own stream (``targeting.<label>``) when its choice is random."""
+        if not owner.targeting.random or self.stream is None:
+            return None
+        return self.stream(f"targeting.{owner.label}")
 
     @property
     def any(self) -> bool:
@@ -181,7 +213,10 @@ class Targets:
                     (span.stop - span.start) * self.period_days,
                     self.wait_target_days,
                 )
-                owner.members = targeting.choose(self.team_of, self.names, view[targeting.metric])
+                figures = view[targeting.metric]
+                owner.members = targeting.choose(
+                    self.team_of, self.names, figures, self._rng(owner)
+                )
 
     def mask(self, label: str) -> np.ndarray | None:
         """The owner's set [N] (bool; nobody before it is chosen); None: it does not target."""
