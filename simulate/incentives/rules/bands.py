@@ -8,6 +8,8 @@ as the tournament's slots). Tied units share the mean of their positions' amount
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -51,7 +53,7 @@ class Band(BaseModel):
 def check_bands(bands: tuple[Band, ...]) -> None:
     """Bands must not overlap (a ValueError naming the two that do)."""
     ordered = sorted(bands, key=lambda band: band.start)
-    for low, high in zip(ordered, ordered[1:], strict=False):
+    for low, high in pairwise(ordered):
         if high.start < low.end:
             raise ValueError(
                 f"bands overlap: {low.start:g}-{low.end:g} and {high.start:g}-{high.end:g}"
