@@ -62,6 +62,9 @@ class Payer:
         self.team_size = self.membership.sum(axis=0)
         self.withheld = np.zeros((len(self.rules), self.n_periods, n))
         """Amount each rule withheld from each physician in each period (currency)."""
+        self.bindings: list[dict[str, int]] = [{} for _ in self.rules]
+        """Per rule, summed over its evaluations: unit-evaluations with a figure, paid,
+        held at the cap, failing a gate (``Rule.bindings``)."""
         self.pending: dict[int, list[LineItem]] = {}
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
@@ -155,6 +158,7 @@ class Payer:
                     WindowSums.of(ledger, window),
                     self.withheld[r, window.start : window.stop].sum(axis=0),
                     self._baseline(rule, ledger),
+                    record=True,
                 )
                 for i, (amount, reason) in enumerate(zip(amounts, reasons, strict=True)):
                     if amount:
@@ -200,11 +204,14 @@ class Payer:
         window: WindowSums,
         withheld: np.ndarray,
         baseline: WindowSums | None = None,
+        *,
+        record: bool = False,
     ) -> tuple[np.ndarray, list[str]]:
         """Rule ``r`` evaluated at the close of ``period``: each physician's amount
         (currency, withheld amounts not deducted) and the reason of their unit.
 
-        ``withheld``: what the rule withheld from each physician over the window.
+        ``withheld``: what the rule withheld from each physician over the window;
+        ``record``: add how often its cap or gate bound to ``bindings``.
         """
         rule, level = self.rules[r], self.rules[r].level
         metrics = self.metrics(window)
@@ -219,7 +226,9 @@ class Payer:
             window_periods=window.periods,
             groups=self.team_of if level == "physician" else None,
         )
-        amounts, reasons = rule.settle(evaluation)
+        amounts, reasons, counts = rule.settle_counted(evaluation, count=record)
+        for key, count in counts.items():
+            self.bindings[r][key] = self.bindings[r].get(key, 0) + count
         values = self.reader(metrics, "physician")(rule.metric, rule.risk_adjusted)
         weight = split_basis(rule, window.physician[:, F["episodes"]], values, base, withheld)
         unit = self.unit_of(level)

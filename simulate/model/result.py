@@ -71,6 +71,8 @@ class ReplicationResult:
     """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)
     targeted: np.ndarray | None = None
+    rule_bindings: list[dict[str, int]] = field(default_factory=list, repr=False)
+    """Per incentive rule: how often its cap or gate bound (``Payer.bindings``)."""
     """True where the physician was in a target set that period [period, physician]
     (bool); None when nothing in the scenario targets (``incentives.targeting``)."""
 

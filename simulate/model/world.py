@@ -362,6 +362,7 @@ class World:
             unpaid_line_items=self.payer.unpaid,
             episode_log=self.episode_log,
             targeted=self._targeted,
+            rule_bindings=self.payer.bindings,
         )
 
 

@@ -49,6 +49,13 @@ class OwnBaseline(BaseModel):
         )
 
 
+def _scaled(values: np.ndarray, worst: float, best: float, shape: str) -> np.ndarray:
+    """Share 0-1 earned on a scale from ``worst`` to ``best``: pro rata (linear), or 1 at
+    ``best`` and beyond, else 0 (all_or_nothing)."""
+    share = np.clip((values - worst) / (best - worst), 0.0, 1.0)
+    return (share >= 1.0).astype(float) if shape == "all_or_nothing" else share
+
+
 def _baseline_before_start(rule: Rule, own: OwnBaseline | None) -> None:
     if own is not None and own.last_period >= rule.start_period:
         raise ValueError(
@@ -87,9 +94,13 @@ class Target(Rule):
         return range(0) if self.own_baseline is None else self.own_baseline.periods()
 
     @property
-    def all_or_nothing(self) -> bool:
-        """A threshold (fixed or own-baseline) pays all or nothing; tiers pay pro rata."""
+    def by_threshold(self) -> bool:
+        """A threshold (fixed or own-baseline), not tiers."""
         return self.worst is None
+
+    def shapes(self) -> tuple[str, ...]:
+        """A threshold pays all or nothing; tiers pro rata (or all at ``best``)."""
+        return ("all_or_nothing",) if self.by_threshold else ("linear", "all_or_nothing")
 
     def thresholds(self, evaluation) -> np.ndarray | float:
         """The threshold per unit: fixed, or from each unit's own baseline."""
@@ -100,17 +111,17 @@ class Target(Rule):
 
     def achievement(self, values: np.ndarray, threshold=None) -> np.ndarray:
         """Share 0-1 earned: 1 when the threshold is beaten, or pro rata between the tiers."""
-        if self.all_or_nothing:
+        if self.by_threshold:
             threshold = self.threshold if threshold is None else threshold
             return (self.spec.sign * (values - threshold) >= 0).astype(float)
-        return np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
+        return _scaled(values, self.worst, self.best, self.effective_shape)
 
     def amounts(self, evaluation, explain=True):
         values = evaluation.metric(self.metric, self.risk_adjusted)
-        threshold = self.thresholds(evaluation) if self.all_or_nothing else None
+        threshold = self.thresholds(evaluation) if self.by_threshold else None
         share = self.achievement(values, threshold)
         reasons = None
-        if not self.all_or_nothing:
+        if not self.by_threshold:
             amounts = self.amount * share
             reasons = explain and [
                 f"{self.metric} {_text(v)}: {s:.0%} of points"
@@ -145,6 +156,7 @@ class Improvement(Rule):
     """Paid per unit of improvement on the unit's own baseline (the periods before start)."""
 
     type: Literal["improvement"]
+    cap_shaped: ClassVar[bool] = True
     baseline_length: int | None = Field(
         None, ge=1, description="Periods just before start_period that form the baseline."
     )
@@ -203,6 +215,7 @@ class PerUnit(Rule):
     """A continuous payment per unit of the metric (e.g. per episode, per QALY)."""
 
     type: Literal["per_unit"]
+    cap_shaped: ClassVar[bool] = True
     rate: float = Field(description="Currency per unit of the metric (negative: a charge).")
 
     def amounts(self, evaluation, explain=True):
@@ -239,6 +252,10 @@ class Withhold(Rule):
     def withhold_share(self) -> float:
         return self.share
 
+    def shapes(self) -> tuple[str, ...]:
+        """A threshold returns all or nothing; a range pro rata (or all at ``best``)."""
+        return ("all_or_nothing",) if self.threshold is not None else ("linear", "all_or_nothing")
+
     def describe(self) -> str:
         return f"{self.share:.1%} of base payment withheld, returned on performance"
 
@@ -247,7 +264,7 @@ class Withhold(Rule):
         if self.threshold is not None:
             returned = (self.spec.sign * (values - self.threshold) >= 0).astype(float)
         else:
-            returned = np.clip((values - self.worst) / (self.best - self.worst), 0.0, 1.0)
+            returned = _scaled(values, self.worst, self.best, self.effective_shape)
         returned = np.where(np.isnan(values), 1.0, returned)  # nothing to judge: all returned
         amounts = evaluation.withheld * returned
         reasons = explain and [

@@ -67,6 +67,10 @@ class Tournament(Rule):
             raise ValueError("peer_group 'team' ranks physicians; it needs level: physician")
         return self
 
+    def shapes(self) -> tuple[str, ...]:
+        """A rank wins its band's amount or nothing."""
+        return ("all_or_nothing",)
+
     def describe(self) -> str:
         group = "each team" if self.peer_group == "team" else "the organisation"
         if self.bands is not None:
