@@ -10,6 +10,7 @@ stream, so no other draw moves). Pure numpy, no SimPy.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,8 +68,11 @@ class Targeting(BaseModel):
     @classmethod
     def _known(cls, metric: str | None) -> str | None:
         if metric is not None and metric not in TARGETABLE:
+            near = difflib.get_close_matches(metric, TARGETABLE, n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
             raise ValueError(
-                f"cannot rank physicians on '{metric}'; choose one of: {', '.join(TARGETABLE)}"
+                f"cannot rank physicians on '{metric}'; {hint}choose one of: "
+                + ", ".join(TARGETABLE)
             )
         return metric
 
