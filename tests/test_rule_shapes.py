@@ -110,9 +110,10 @@ def test_the_payer_tallies_bindings_and_the_manifest_says_them_in_words():
     (capped), 100, in each of 3 periods; 9 unit-evaluations, 3 at the cap."""
     from types import SimpleNamespace
 
+    from test_payer import ledger, payer
+
     from simulate.output.bindings import rule_bindings
     from simulate.report.dashboard import binding_text
-    from test_payer import ledger, payer
 
     p = payer("[{type: per_unit, metric: episodes, rate: 5, cap: 150, name: volume}]")
     book = ledger()
