@@ -57,10 +57,9 @@ EFFORT_BOUNDS = (0.0, 1.0)
 BASE_GRID_POINTS = (7, 6)
 """Points of the coarse grid along intensity and effort (a mechanism's dimension
 declares its own), searched before the refinement."""
-RESOLUTION = 1e-4
+RESOLUTION = 1e-4  # the refinement stops once its step is at most this in every dimension
 STENCIL_REACH = 2
 """Steps each way per dimension of the refinement's stencil (up to two dimensions)."""
-"""The refinement stops once its step is at most this in every dimension (style units)."""
 
 
 @dataclass

@@ -105,11 +105,10 @@ def expected_per_episode(
     shifts effort between complications and readmissions (``effort_split``);
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
-    alone, resource cost (readmissions included), resource use at guideline prices
-    (intensity alone), the style's intensity and quality effort, QALYs, base payment, the share of
-    high-risk patients among those treated, and the share of patients kept: arrays
-    that broadcast against the styles (figures that do not depend on the style keep
-    the weights' shape). ``case_mix_means``: those style-free figures
+    alone, resource cost (readmissions included), resource use (``_style_figures``),
+    QALYs, base payment, the share of high-risk patients among those treated, and the
+    share of patients kept: arrays that broadcast against the styles (figures that do
+    not depend on the style keep the weights' shape). ``case_mix_means``: those style-free figures
     (:func:`case_mix_means`) when already known for these weights (no selection).
     """
     clinical = scenario.clinical
@@ -125,7 +124,6 @@ def expected_per_episode(
         mix.base_readm, mix.relative_risk, e_readm, coordination, clinical
     )
     cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
-    resource_use = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, 0.0, clinical)
     cost = cost + p_r * outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
     qalys = outcomes.health_gain(mix.gain, i, p_c, p_r, clinical)
     readm_fee = payment.readmission_units * i * p_r if payment.fee_pays_readmissions else 0.0
@@ -141,13 +139,22 @@ def expected_per_episode(
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
         "cost_per_episode": mean(cost),
-        "resource_use_per_episode": mean(resource_use),
-        "intensity": np.asarray(intensity, dtype=float),
-        "quality_effort": np.asarray(effort, dtype=float),
+        **_style_figures(intensity, effort, mean(mix.base_cost * mix.cost_weight * i)),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
         **case_mix_means,
         "kept_share": kept,
+    }
+
+
+def _style_figures(intensity, effort, resource_use: np.ndarray) -> dict[str, np.ndarray]:
+    """The style's own figures a dashboard or rule may show: resource use per episode at
+    guideline prices (base cost x cost weight x intensity, no complication or
+    readmission cost), intensity and quality effort."""
+    return {
+        "resource_use_per_episode": resource_use,
+        "intensity": np.asarray(intensity, dtype=float),
+        "quality_effort": np.asarray(effort, dtype=float),
     }
 
 

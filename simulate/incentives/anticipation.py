@@ -142,18 +142,7 @@ class WhatIf:
         rule, payer, window = self.rule, self.payer, self.window
         candidates = own if isinstance(own, Candidates) else Candidates(own, window)
         own = candidates.own
-        if self.symmetric:
-            virtual = self.symmetric_sums(candidates)
-            org_sums, org_hist, org_team = self.org
-            org = payer.metrics_of(
-                org_sums + (virtual - self.unit_sums[:, None, :]),
-                org_hist,
-                org_team,
-                window.periods,
-            )
-        else:
-            virtual = self.unit_sums[:, None, :] + candidates.swap
-            org = candidates.organisation(self)
+        virtual, org = self._unit_and_organisation(candidates)
         units = payer.metrics_of(virtual, self.unit_hist, self.unit_team, window.periods)
         read = MetricReader(units, org)
         episodes = units["episodes"]
@@ -198,6 +187,16 @@ class WhatIf:
         own_withheld = withhold * own_base
         share = self._share(own, own_base, own_withheld, scale, virtual)
         return Anticipation(amount, share, own_withheld)
+
+    def _unit_and_organisation(self, candidates: Candidates):
+        """The unit's sums with each candidate in [N, K, fields] (colleagues as observed,
+        or moving alike: ``symmetric_sums``) and the organisation's metrics then."""
+        if not self.symmetric:
+            return self.unit_sums[:, None, :] + candidates.swap, candidates.organisation(self)
+        virtual = self.symmetric_sums(candidates)
+        org_sums, org_hist, org_team = self.org
+        moved = org_sums + (virtual - self.unit_sums[:, None, :])
+        return virtual, self.payer.metrics_of(moved, org_hist, org_team, self.window.periods)
 
     def symmetric_sums(self, candidates: Candidates) -> np.ndarray:
         """The unit's sums [N, K, fields] when every member moves as the candidate does:
