@@ -224,3 +224,21 @@ def test_a_trial_arm_among_the_worst_reaches_a_random_half_of_them():
     assert np.array_equal(arm, again)
     with pytest.raises(ValidationError, match="already a random arm"):
         Targeting(select="random", share=0.5, trial_arm=0.5)
+
+
+def test_targeted_rules_and_feedback_say_who_they_reach():
+    from simulate.incentives.rules import describe_amounts
+    from simulate.report.describe import describe_behaviour, describe_peer_pressure
+
+    rule = {"type": "per_unit", "metric": "episodes", "rate": 5, "start_period": 2,
+            "targeting": {"select": "worst", "metric": "intensity", "share": 0.2,
+                          "within": "team"}}  # fmt: skip
+    assert describe_amounts(rule) == (
+        "5 per unit of the metric; only the worst 20% of each team on intensity"
+    )
+    peer = {"transparency": "private_feedback", "metrics": ["intensity"],
+            "targeting": {"select": "named", "physicians": ["a.01", "b.02"]}}  # fmt: skip
+    lines = describe_peer_pressure({"peer_pressure": peer})
+    assert lines[1] == "Only 2 named physicians get it (one-sided feedback)."
+    behaviour = {"behaviour": {"model": "adaptive", "colleagues": "symmetric"}}
+    assert describe_behaviour(behaviour).endswith("respond to team money as they do.")
