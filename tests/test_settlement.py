@@ -305,3 +305,48 @@ def test_a_symmetric_team_target_on_its_own_baseline_by_hand():
     cut[[0, 1], F["cost"]] *= 0.94  # what the physician expects: the team cut alike
     paid, _ = payer.settle(0, 2, WindowSums(cut, hist, team, 1), np.zeros(3), window)
     assert paid[:2] == pytest.approx([450.0, 450.0])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**31), rule_type=st.sampled_from(sorted(RULE_TYPES)))
+def test_a_targeted_rule_anticipated_equals_paid(data, seed, rule_type):
+    """A physician-level rule reaching a random half of the physicians: the targeted
+    anticipate what the payer pays them, the others nothing (and are paid nothing)."""
+    if rule_type == "readmission_penalty":
+        return  # a team-level rule by default; targeting needs level: physician
+    rng = np.random.default_rng(seed)
+    team_of = np.sort(np.concatenate([np.arange(2), rng.integers(0, 2, 5)]))
+    n = len(team_of)
+    observed = world(rng, n, 2, 2)
+    probe = make_payer(TypeAdapter(RuleSpec).validate_python(
+        {"type": "per_unit", "metric": "cost", "rate": 1.0}
+    ), team_of, 2)  # fmt: skip
+    rule = random_rule(data.draw, rng, rule_type, "physician", observed, probe)
+    rule = rule.model_copy(update={"targeting": TypeAdapter(RuleSpec).validate_python(
+        {"type": "per_unit", "metric": "cost", "rate": 1.0, "start_period": 1,
+         "targeting": {"select": "random", "share": 0.5}}
+    ).targeting})  # fmt: skip
+    teams = [SimpleNamespace(name=name, physicians=int(np.sum(team_of == t)))
+             for t, name in enumerate("ab")]  # fmt: skip
+    stand_in = SimpleNamespace(
+        incentives=(rule,), rule_labels=("rule",), horizon_periods=20, period_days=30.0,
+        metrics=SimpleNamespace(wait_target_days=14.0), teams=teams,
+    )  # fmt: skip
+    payer = Payer(stand_in, team_of, lambda name: np.random.default_rng(seed))
+    reached = payer.targets.mask("rule")
+    window = world(rng, n, 2, rule.every)
+    baseline = world(rng, n, 2, 2) if len(rule.baseline_periods()) else None
+    period = START + rule.every - 1
+    own = window.physician[:, None, :] * rng.uniform(0.7, 1.3, (n, 2, len(PHYSICIAN_FIELDS)))
+    expected = payer.anticipate(0, period, window, own, baseline).net[..., 0]
+    assert np.all(expected[~reached] == 0)
+    share = rule.withhold_share()
+    for i in range(n):
+        for c in range(2):
+            sums = window.physician.copy()
+            sums[i] = own[i, c]
+            realised = WindowSums(sums, window.hist, window.team, window.periods)
+            withheld = share * sums[:, BASE_PAYMENT_SLICE].sum(axis=1) * reached
+            paid, _ = payer.settle(0, period, realised, withheld, baseline)
+            assert expected[i, c] == pytest.approx(paid[i] - withheld[i], rel=1e-9, abs=1e-9)
+            assert np.all(paid[~reached] == 0)
