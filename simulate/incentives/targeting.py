@@ -257,7 +257,7 @@ def owners_of(scenario) -> list[Owner]:
         if getattr(rule, "targeting", None) is not None
     ]
     pressure = getattr(scenario, "peer_pressure", None)
-    if pressure is not None and pressure.targeting is not None:
+    if pressure is not None and pressure.targeting is not None and pressure.transparency != "none":
         first = pressure.start_period + pressure.publish_every - 1
         chosen = first if pressure.targeting.chosen_at is None else pressure.targeting.chosen_at
         end = pressure.end_period
