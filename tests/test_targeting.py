@@ -242,3 +242,22 @@ def test_targeted_rules_and_feedback_say_who_they_reach():
     assert lines[1] == "Only 2 named physicians get it (one-sided feedback)."
     behaviour = {"behaviour": {"model": "adaptive", "colleagues": "symmetric"}}
     assert describe_behaviour(behaviour).endswith("respond to team money as they do.")
+
+
+def test_feedback_letters_reach_a_random_half_of_the_highest_users():
+    """The bundled letters: at the close of period 12 the 4 physicians (20% of 20) with
+    the highest intensity over periods 1-12 are eligible; 2 of them get the letters, who
+    are recorded as targeted from period 13 on."""
+    from simulate.model.world import run_replication
+    from simulate.scenario import load_scenario
+
+    scenario = load_scenario("feedback_letters", ["horizon_periods=15", "warmup_periods=1"])
+    result = run_replication(scenario, 0)
+    ledger = result.physician[1:13].sum(axis=0)
+    intensity = ledger[:, F["intensity"]] / ledger[:, F["episodes"]]
+    eligible = set(np.argsort(-intensity, kind="stable")[:4])
+    reached = np.flatnonzero(result.targeted[13])
+    assert len(reached) == 2 and set(reached) <= eligible
+    assert not result.targeted[:13].any() and np.array_equal(
+        result.targeted[14], result.targeted[13]
+    )
