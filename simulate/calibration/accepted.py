@@ -72,9 +72,9 @@ def ranges(table: pd.DataFrame, paths: Sequence[str], level: float = 0.95) -> pd
             continue
         order = np.argsort(x)
         cumulative = np.cumsum(w[order]) / w.sum()
-        tail = (1 - level) / 2
-        low = x[order][np.searchsorted(cumulative, tail)]
-        high = x[order][min(np.searchsorted(cumulative, 1 - tail), len(x) - 1)]
+        tail, tiny = (1 - level) / 2, 1e-12  # the smallest x with F(x) >= p (rounding aside)
+        low = x[order][np.searchsorted(cumulative, tail - tiny)]
+        high = x[order][min(np.searchsorted(cumulative, 1 - tail - tiny), len(x) - 1)]
         rows.append(
             {"path": path, "mean": float(np.average(x, weights=w)), "low": low, "high": high}
         )

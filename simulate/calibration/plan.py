@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulate.calibration._window_adapter import Window
 from simulate.calibration.spec import CalibrationSpec, parse_calibration, spec_error
 from simulate.calibration.target_spec import Target
 from simulate.calibration.targets import subgroup_units
@@ -119,8 +120,10 @@ def _load_worlds(spec: CalibrationSpec, source, overrides, lines, main_file) -> 
     return tuple(worlds)
 
 
-def _check_target(plan_worlds, spec, index: int, target: Target, lines, main_file) -> World:
-    """The target's world, after checking its variants, window and subgroup there."""
+def _check_target(
+    plan_worlds, spec, index: int, target: Target, lines, main_file
+) -> tuple[World, Window]:
+    """The target's world and window, after checking its variants, window and subgroup."""
     name = spec.world_of(target)
     world = plan_worlds[0] if name is None else next(w for w in plan_worlds if w.name == name)
     names = world.variant_set.names
@@ -134,19 +137,17 @@ def _check_target(plan_worlds, spec, index: int, target: Target, lines, main_fil
             raise fail(key, f"world '{world.name}' has no variant '{variant}' ({', '.join(names)})")
     if target.effect is not None and target.effect.of == target.effect.against:
         raise fail(("effect", "against"), "an effect needs two different variants")
-    scenario = world.variant_set.variants[0].scenario
-    window = target.window_of(scenario.warmup_periods, scenario.horizon_periods)
-    if window.last_month > scenario.horizon_periods:
-        raise fail(
-            ("window",),
-            f"ends in month {window.last_month}, after the horizon of world '{world.name}' "
-            f"({scenario.horizon_periods} months)",
-        )
+    policy = target.variants(world.first)[0]
+    scenario = next(v for v in world.variant_set.variants if v.name == policy).scenario
+    try:
+        window = target.window_of(scenario)
+    except ValueError as exc:
+        raise fail(("window",), f"world '{world.name}': {exc}") from None
     try:
         subgroup_units(target, scenario)
     except ValueError as exc:
         raise fail(("subgroup",), str(exc)) from None
-    return world
+    return world, window
 
 
 def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> CalibrationPlan:
@@ -160,8 +161,10 @@ def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> Calib
     spec = parse_calibration(resolved.extras.get("calibration"), lines, main_file)
     worlds = _load_worlds(spec, path, overrides, lines, main_file)
     kinds: dict[tuple[str, str], list[int]] = {}
+    windows = []
     for index, target in enumerate(spec.targets):
-        world = _check_target(worlds, spec, index, target, lines, main_file)
+        world, window = _check_target(worlds, spec, index, target, lines, main_file)
+        windows.append(window)
         for variant in target.variants(world.first):
             kinds.setdefault((world.name, variant), []).append(index)
     by_name = {w.name: w for w in worlds}
@@ -173,6 +176,7 @@ def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> Calib
         spec.targets,
         paths,
         tuple(column(t) for t in spec.targets),
+        tuple(windows),
     )
     defaults = tuple(_value_at(worlds[0].data(worlds[0].first), p) for p in paths)
     return CalibrationPlan(

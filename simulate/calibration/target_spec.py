@@ -5,18 +5,30 @@ uncertainty (SE, or a 95% CI read as +-1.96 SE)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulate.accounts.catalogue import LEVELS, METRIC_CATALOGUE
 from simulate.accounts.metrics import METRICS
-from simulate.calibration._window_adapter import Window, parse_window
+from simulate.calibration._window_adapter import Window, parse_window, policy_windows
+from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import Path_
 
 Z95 = 1.959963984540054
 """The standard normal's 97.5% quantile: a 95% CI is value +- Z95 SE."""
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+PHASE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+MONTHS = re.compile(r"\s*\d+\s*-\s*\d+\s*")
+
+
+def explicit_window(text: str) -> Window | None:
+    """``13-24`` or ``during=13-24`` as a Window; None for a phase name (``during``);
+    ScenarioError for anything else."""
+    if PHASE.fullmatch(text.strip()):
+        return None
+    return parse_window(f"months={text}" if MONTHS.fullmatch(text) else text)
 
 
 class FieldError(ValueError):
@@ -90,9 +102,9 @@ class Target(BaseModel):
             raise FieldError(("subgroup",), "a subgroup needs level team or physician")
         if self.window is not None:
             try:
-                parse_window(self.window)
-            except ValueError as exc:
-                raise FieldError(("window",), str(exc)) from None
+                explicit_window(self.window)
+            except ScenarioError as exc:
+                raise FieldError(("window",), exc.message) from None
         return self
 
     @property
@@ -108,11 +120,27 @@ class Target(BaseModel):
         """Its label, else its name."""
         return self.label or self.name
 
-    def window_of(self, warmup: int, horizon: int) -> Window:
-        """The target's window, or months after warm-up (``warmup``+1..``horizon``)."""
+    def window_of(self, scenario) -> Window:
+        """The target's window in ``scenario`` (the policy variant's, for an effect):
+        months after warm-up by default; a phase from its policy dates. ValueError when
+        the scenario has no such phase or the window passes its horizon."""
+        horizon = scenario.horizon_periods
         if self.window is None:
-            return Window("after warm-up", warmup + 1, horizon)
-        return parse_window(self.window)
+            return Window("after_warmup", scenario.warmup_periods + 1, horizon)
+        window = explicit_window(self.window)
+        if window is None:
+            phases = {w.name: w for w in policy_windows(scenario)}
+            if self.window.strip() not in phases:
+                raise ValueError(
+                    f"no policy phase '{self.window}' in this world (phases: "
+                    f"{', '.join(phases) or 'none'}; or give months, as 13-24)"
+                )
+            window = phases[self.window.strip()]
+        if window.last_month > horizon:
+            raise ValueError(
+                f"ends in month {window.last_month}, after the horizon ({horizon} months)"
+            )
+        return window
 
     def variants(self, first: str) -> tuple[str, ...]:
         """The variants it reads: (policy, control) for an effect, else its one variant."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from simulate.calibration._window_adapter import unit_window_values
+from simulate.calibration._window_adapter import Window, unit_window_values
 from simulate.calibration.target_spec import Target
 
 
@@ -40,9 +40,8 @@ def subgroup_units(target: Target, scenario) -> list[str]:
     return chosen
 
 
-def measure(target: Target, scenario, result) -> float:
-    """The target's metric in one run: over its window, the mean over its units."""
-    window = target.window_of(scenario.warmup_periods, scenario.horizon_periods)
+def measure(target: Target, window: Window, scenario, result) -> float:
+    """The target's metric in one run: over ``window``, the mean over its units."""
     values = unit_window_values(scenario, [result], window, level=target.level)
     units = subgroup_units(target, scenario)
     chosen = values[values["unit"].isin(units)][target.metric].to_numpy(dtype=float)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulate.calibration._window_adapter import Window
 from simulate.calibration.target_spec import Target
 from simulate.calibration.targets import measure
 from simulate.compare.variant_set import Settings, Variant, VariantSet
@@ -85,6 +86,8 @@ class CalibrationEvaluator:
     paths: tuple[Path_, ...]
     metrics: tuple[str, ...]
     """One stored column per target."""
+    windows: tuple[Window, ...]
+    """Each target's window (resolved in its world)."""
 
     def prepare(self, values: Sequence[Any]):
         kind, theta = int(values[0]), tuple(values[1:])
@@ -99,7 +102,8 @@ class CalibrationEvaluator:
         kind, scenario = payload
         result = run_replication(scenario, replication)
         return {
-            self.metrics[i]: measure(self.targets[i], scenario, result) for i in self.measured[kind]
+            self.metrics[i]: measure(self.targets[i], self.windows[i], scenario, result)
+            for i in self.measured[kind]
         }
 
 
