@@ -243,14 +243,17 @@ def parse_calibration(raw: Any, lines: dict, main_file: str) -> CalibrationSpec:
     except ValidationError as exc:
         errors = exc.errors()
         locs = [tuple(e["loc"]) for e in errors]
-        errors = [  # a list whose items failed is also "too short": noise
-            e
-            for e in errors
-            if not (
-                e["type"] == "too_short"
-                and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
-            )
-        ] or errors
+        errors = (
+            [  # a list whose items failed is also "too short": noise
+                e
+                for e in errors
+                if not (
+                    e["type"] == "too_short"
+                    and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
+                )
+            ]
+            or errors
+        )
         path, message = _message(errors[0])
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
