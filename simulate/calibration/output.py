@@ -109,7 +109,7 @@ def best_yaml(plan: CalibrationPlan, best: Evaluation | None) -> str:
     head = [
         f"# Best fit of calibration '{plan.name}' (evaluation {best.index}, "
         f"distance {best.distance:.6g}).",
-        "# The same values as --set options:",
+        "# The same values on the command line:",
         *listed,
     ]
     data: dict[str, Any] = {}
