@@ -40,10 +40,8 @@ def calibrate(
     of the priors, an Optuna optimiser (TPE or CMA-ES) for the best fit, and rejection ABC
     on prior draws for the accepted set. Writes trials.csv, best.yaml, accepted.csv and a
     fit report. --resume continues a stopped calibration with identical trials."""
-    from simulate.calibration.evaluations import StoreEvaluator
     from simulate.calibration.output import write_outputs
     from simulate.calibration.plan import plan_calibration
-    from simulate.calibration.search import run_calibration
 
     try:
         check_executor_options(scheduler, dask_local, resume, overwrite)
@@ -55,18 +53,14 @@ def calibrate(
         store = open_store(directory, "calibration", plan, resume=resume, overwrite=overwrite)
     except ScenarioError as error:
         fail(error)
-    evaluations: list = []
-
-    def drive(executor, store, on_done) -> None:
-        run_calibration(plan, StoreEvaluator(plan, executor, store, on_done, evaluations))
-
+    evaluations: list = []  # the finished evaluations, kept on interrupt
     session = run_stored(
         plan,
         store,
         label=f"[bold]{escape(plan.name)}[/] calibration",
         executor_options={"workers": workers, "scheduler": scheduler, "dask_local": dask_local},
         quiet=quiet,
-        drive=drive,
+        drive=_driver(plan, evaluations),
     )
     extra = session.manifest_extra()
     manifest = finish_stored(
@@ -85,6 +79,17 @@ def calibrate(
         )
         _print_fit(directory, manifest)
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _driver(plan, evaluations: list):
+    """Runs the calibration's stages on the executor, appending to ``evaluations``."""
+    from simulate.calibration.evaluations import StoreEvaluator
+    from simulate.calibration.search import run_calibration
+
+    def drive(executor, store, on_done) -> None:
+        run_calibration(plan, StoreEvaluator(plan, executor, store, on_done, evaluations))
+
+    return drive
 
 
 def _size(plan) -> str:
