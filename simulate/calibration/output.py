@@ -153,6 +153,7 @@ def write_outputs(
     spread = ranges(accepted_frame, plan.paths)
     manifest = {
         **_manifest(plan, evaluations, best, tolerance, len(accepted)),
+        "runs_finished": store.count(),
         "accepted_ranges": spread.to_dict("records"),
         "compute_seconds": round(store.seconds(), 3),
         **extra,
@@ -177,7 +178,6 @@ def _manifest(plan, evaluations, best, tolerance: float, n_accepted: int) -> dic
         "evaluations_total": plan.n_evaluations,
         "evaluations_finished": len(evaluations),
         "runs_total": plan.n_runs,
-        "runs_finished": len(evaluations) * len(plan.kinds) * plan.replications,
         "calibration": plan.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "worlds": [
             {
