@@ -144,10 +144,19 @@ def compare(
         for note in variant_set.notes:
             err.print(f"note: {escape(note)}", highlight=False)
     n_workers = workers or default_workers()
-    try:
-        comparison = _run(variant_set, n_workers, quiet, (windows, by, level))
-    except ScenarioError as error:
-        fail(error)
+    comparison = _run(variant_set, n_workers, quiet, (windows, by, level))
+    _write(comparison, directory, n_workers, (no_report, animate), overwrite)
+    if not quiet:
+        print_comparison(out, comparison)
+        print_effects(out, comparison)
+        out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _write(
+    comparison, directory: Path, n_workers: int, report: tuple[bool, bool], overwrite: bool
+) -> None:
+    """Write the comparison folder (``report`` = (no_report, animate)) and print the
+    guard-rail warnings."""
     per_variant, warnings = _warnings(comparison)
     write_results(
         directory,
@@ -157,23 +166,20 @@ def compare(
                 extra={"workers": n_workers, "warnings": warnings},
                 variant_extra={k: {"warnings": v} for k, v in per_variant.items()},
             ),
-            no_report=no_report,
-            animate=animate,
+            no_report=report[0],
+            animate=report[1],
         ),
         kind="comparison",
         overwrite=overwrite,
     )
     print_warnings(warnings)
-    if not quiet:
-        print_comparison(out, comparison)
-        print_effects(out, comparison)
-        out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
 
 
 def _run(variant_set, n_workers: int, quiet: bool, effects: tuple):
     """Every variant's replications on one pool, with a progress bar; a stopping signal
     ends the command with one line (nothing is written: a comparison is whole or absent).
-    ``effects`` = (windows, by, level) of the effects table."""
+    ``effects`` = (windows, by, level) of the effects table; bad ones (``--by targeted``
+    without targeting) end it with one line and status 2."""
     from simulate.compare.core import run_comparison
 
     total = len(variant_set.variants) * variant_set.replications
@@ -193,6 +199,8 @@ def _run(variant_set, n_workers: int, quiet: bool, effects: tuple):
                 level=effects[2],
                 on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
             )
+    except ScenarioError as error:
+        fail(error)
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)
         written()  # nothing to write

@@ -258,11 +258,7 @@ def build_comparison(
         ceac_grid=(econ.ceac_max, econ.ceac_step),
         elapsed_seconds=elapsed_seconds,
         effects=effects,
-        effects_by={
-            "windows": _windows_of(effects),
-            "level": level,
-            "by": by,
-        },
+        effects_by={"windows": _windows_of(effects), "level": level, "by": by},
     )
 
 
