@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from simulate.accounts.metrics import METRIC_UNITS, METRICS
+from simulate.compare.by_phase import variant_effects
 from simulate.compare.decision import decide
 from simulate.compare.economics import economics, perspective_cost
-from simulate.compare.effects import variant_effects
 from simulate.compare.paired import paired_table
 from simulate.compare.subgroups import parse_by
 from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
@@ -69,7 +69,7 @@ class Comparison:
     elapsed_seconds: float = 0.0
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
     """variant x window x unit (x subgroup) x metric: paired differences from the
-    reference, absolute and relative (%), with 95% CIs (``compare.effects``)."""
+    reference, absolute and relative (%), with 95% CIs (``compare.by_phase``)."""
     effects_by: dict[str, Any] = field(default_factory=dict)
     """How ``effects`` was cut: windows (``NAME=FIRST-LAST``), level and subgroups."""
 
@@ -216,7 +216,7 @@ def build_comparison(
 
     ``effects``: each variant against the reference per window (default: the policy
     phases, before / during / after), unit of ``level`` and subgroup ``by``
-    (:func:`simulate.compare.effects.variant_effects`); ScenarioError on bad ones.
+    (:func:`simulate.compare.by_phase.variant_effects`); ScenarioError on bad ones.
     """
     settings = variant_set.settings
     effects = variant_effects(

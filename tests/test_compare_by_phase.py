@@ -1,4 +1,4 @@
-"""Effects by phase and subgroup (`simulate.compare.effects`): paired and relative
+"""Effects by phase and subgroup (`simulate.compare.by_phase`): paired and relative
 differences with their intervals by hand, subgroups fixed by the reference, and
 `simulate compare --window/--by/--level` end to end."""
 
@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from simulate.accounts.ledger import F
-from simulate.compare.effects import COLUMNS, paired_effects, relative_interval, variant_effects
+from simulate.compare.by_phase import COLUMNS, paired_effects, relative_interval, variant_effects
 from simulate.compare.window import Window
 from simulate.errors import ScenarioError
 from simulate.report.effects_section import effects_section
