@@ -198,7 +198,7 @@ def test_compare_writes_effects_by_phase_and_team(tmp_path):
         "--workers", "1", "--no-report", "--out", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Effects by phase, team by team: penalty against ffs" in done.stdout
+    assert "Effects by phase at team level by team: penalty against ffs" in done.stdout
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     effects = pd.read_csv(out / "effects.csv")
     assert effects["by"].eq("team").all() and effects["level"].eq("team").all()
@@ -252,3 +252,21 @@ def test_bad_effect_options_exit_2_with_one_line(tmp_path, args, message):
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_from_python_the_same_cuts_and_bad_windows_before_any_run(tmp_path):
+    import simulate.compare
+
+    path = variants_file(tmp_path)
+    with pytest.raises(ScenarioError, match="ends after the horizon"):
+        simulate.compare.compare(path, windows=["late=5-7"])
+    c = simulate.compare.compare(path, replications=2, windows=["late=5-6"], level="team")
+    assert set(c.effects["window"]) == {"late"} and set(c.effects["level"]) == {"team"}
+    again = simulate.compare.effects(c, [simulate.compare.Window("late", 5, 6)], level="team")
+    pd.testing.assert_frame_equal(again, c.effects)
+    phases = simulate.compare.effects(c)  # default: the policy phases, organisation
+    assert list(phases["window"].unique()) == ["before", "during", "after"]
+    whole = simulate.compare.effects(c, [simulate.compare.Window("all", 2, 6)])
+    cost = whole[whole["metric"] == "cost"].iloc[0]
+    comparison = c.comparison.set_index(["variant", "metric"]).loc[("penalty", "cost")]
+    assert cost["difference"] == pytest.approx(comparison["difference"])  # = comparison.csv

@@ -20,13 +20,11 @@ MAX_COLUMNS = 24
 
 
 def _pct(x: float) -> str:
-    """A percentage without the sign doubled: ``-19``, ``+0.41``, ``-``."""
+    """A percentage, signed, to at most two decimals: ``-19``, ``+1.5``, ``-0.04``, ``0``."""
     if not math.isfinite(x):
         return "-"
-    if abs(x) < 1e-9:
-        return "0"
-    text = f"{x:+.0f}" if abs(x) >= 10 else f"{x:+.2g}"
-    return text.replace("+-", "-")
+    text = f"{x:+.0f}" if abs(x) >= 9.5 else f"{x:+.1f}" if abs(x) >= 0.995 else f"{x:+.2f}"
+    return "0" if float(text) == 0 else text
 
 
 def effect_cell(row: pd.Series) -> str:
@@ -48,7 +46,7 @@ def column_header(row: pd.Series, level: str) -> str:
     parts = [f"{row['window']} {int(row['first_month'])}-{int(row['last_month'])}"]
     if level != "organisation":
         parts.append(str(row["unit"]))
-    if str(row["subgroup"]):
+    if str(row["subgroup"]) and (level == "organisation" or row["subgroup"] != row["unit"]):
         parts.append(str(row["subgroup"]))
     return "\n".join(parts)
 
@@ -82,7 +80,7 @@ def print_effects(console: Console, comparison: Comparison) -> None:
             ]
             columns.append((header, cells))
         title = (
-            f"Effects by phase, {level}{f' by {by}' if by else ''}: {variant} against "
+            f"Effects by phase at {level} level{f' by {by}' if by else ''}: {variant} against "
             f"{comparison.reference}, % of the reference [95% CI] (months from 1; "
             "absolute differences in effects.csv)"
         )
