@@ -12,14 +12,36 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulate.accounts.ledger import F
+from simulate.accounts.ledger import PHYSICIAN_FIELDS, TEAM_FIELDS, F
+from simulate.accounts.wait_histogram import N_BINS
 from simulate.compare.by_phase import COLUMNS, paired_effects, relative_interval, variant_effects
 from simulate.compare.window import Window
 from simulate.errors import ScenarioError
+from simulate.model.result import ReplicationResult
 from simulate.report.effects_section import effects_section
 from simulate.scenario import load_scenario
 from simulate.scenario.loader import bundled_dir
-from tests.test_compare_windows import SHORT, ledger
+
+SHORT = ["horizon_periods=4", "warmup_periods=1"]
+
+
+def ledger(replication: int = 0, periods: int = 4, scale: float = 1.0) -> ReplicationResult:
+    """A hand-made record of baseline_ffs's 11 physicians (6 orthopaedics, 5 medicine):
+    physician i in period p has 1 + i + p episodes costing 1000 (i + 1)(p + 1) x scale."""
+    physician = np.zeros((periods, 11, len(PHYSICIAN_FIELDS)))
+    for p in range(periods):
+        physician[p, :, F["episodes"]] = 1 + np.arange(11) + p
+        physician[p, :, F["cost"]] = 1000.0 * (np.arange(11) + 1) * (p + 1) * scale
+    return ReplicationResult(
+        replication=replication,
+        physician=physician,
+        wait_hist=np.zeros((periods, 11, N_BINS), dtype=np.int32),
+        team=np.zeros((periods, 2, len(TEAM_FIELDS))),
+        physician_team=np.array([0] * 6 + [1] * 5),
+        traits={},
+        style={},
+    )
+
 
 T975 = {n: stats.t.ppf(0.975, n - 1) for n in range(2, 10)}
 
