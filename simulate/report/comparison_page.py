@@ -18,6 +18,7 @@ import pandas as pd
 from simulate.compare.economics import threshold_label
 from simulate.formatting import number, percent, signed
 from simulate.report.data import ComparisonData
+from simulate.report.effects_section import effects_section
 from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
 from simulate.units import period_span
 
@@ -178,6 +179,7 @@ def comparison_dashboard(comparison: ComparisonData, figures: Sequence[FigureRef
     )
     body = (
         decision_section(comparison)
+        + effects_section(comparison.effects)
         + figures_section(figures)
         + '<section id="details"><h2>Details</h2>'
         + full_table(comparison.comparison)
