@@ -33,7 +33,7 @@ from simulate.psa.analysis import (
     variance_split,
     with_perspective_cost,
 )
-from simulate.psa.plan import PSAPlan
+from simulate.psa.plan import DISCOUNTED, PSAPlan
 from simulate.psa.value_of_information import expected_loss
 from simulate.sweep.store import STORE_NAME, RunStore
 
@@ -58,6 +58,12 @@ def complete_draws(runs: pd.DataFrame, plan: PSAPlan) -> pd.DataFrame:
     needed = len(plan.variant_set.names) * plan.replications
     counts = runs.groupby("draw")["replication"].size()
     return runs[runs["draw"].isin(counts[counts == needed].index)]
+
+
+def discounted(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs with cost, payments and QALYs replaced by their discounted values (the
+    economics' inputs; runs.csv keeps both)."""
+    return runs.assign(**{m.removeprefix("discounted_"): runs[m] for m in DISCOUNTED})
 
 
 def psa_table(means: pd.DataFrame, thresholds: list[float]) -> pd.DataFrame:
@@ -123,7 +129,7 @@ def write_outputs(
 
     put(runs, "runs")
     put(plan.draws.reset_index(), "draws")
-    usable = with_perspective_cost(complete_draws(runs, plan), settings.perspective)
+    usable = with_perspective_cost(discounted(complete_draws(runs, plan)), settings.perspective)
     n_draws = int(usable["draw"].nunique())
     skipped: dict[str, str] = {}
     if n_draws >= 2:
@@ -173,6 +179,7 @@ def _manifest(
         ],
         "thresholds": list(settings.thresholds),
         "perspective": settings.perspective,
+        "discount": settings.discount.as_dict(),
         "uncertainty": plan.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "draws_complete": n_draws,
         "replications_per_draw": plan.replications,

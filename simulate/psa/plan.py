@@ -9,13 +9,14 @@ draw differ only by the scheme, and draws only by their parameter values.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from simulate.compare.discounting import DISCOUNTED_METRICS, Discount, discounted_flows
 from simulate.compare.variants import VariantSet, load_variants
 from simulate.psa.distributions import Dirichlet
 from simulate.psa.sampling import correlate, correlation_matrix, unit_draws
@@ -27,7 +28,9 @@ from simulate.sweep.evaluate import organisation_metrics
 from simulate.sweep.points import PointError, build_scenario, check_path
 
 PSA_METRICS = ("cost", "payment_total", "qalys", "episodes", "value", "readmission_rate")
-"""Organisation window metrics stored per run (cost and QALYs make the economics)."""
+"""Organisation window metrics stored per run (means per period, undiscounted)."""
+DISCOUNTED = tuple(f"discounted_{m}" for m in DISCOUNTED_METRICS)
+"""The discounted cost, payments and QALYs per run (``compare.discounting``): the economics."""
 
 
 def draw_table(spec: UncertaintySpec) -> pd.DataFrame:
@@ -76,7 +79,8 @@ class PSAEvaluator:
     """Each variant's scenario as plain data with every default filled in."""
     paths: tuple[Path_, ...]
     draws: tuple[tuple[float, ...], ...]
-    metrics: tuple[str, ...] = PSA_METRICS
+    discount: Discount = field(default_factory=Discount)
+    metrics: tuple[str, ...] = PSA_METRICS + DISCOUNTED
 
     def prepare(self, values: Sequence[Any]):
         draw, variant = int(values[0]), int(values[1])
@@ -87,7 +91,9 @@ class PSAEvaluator:
         from simulate.model.world import run_replication
 
         result = run_replication(payload, replication)
-        return organisation_metrics(payload, result, self.metrics)
+        row = organisation_metrics(payload, result, PSA_METRICS)
+        flows = discounted_flows(payload, result, self.discount)
+        return row | {f"discounted_{m}": value for m, value in flows.items()}
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,7 @@ class PSAPlan:
             "draws": pd.util.hash_pandas_object(self.draws, index=True).sum().item(),
             "replications": self.replications,
             "metrics": list(self.evaluator.metrics),
+            "discount": self.evaluator.discount.as_dict(),
         }
 
 
@@ -137,7 +144,7 @@ def plan_psa(source: str | Path, overrides: Sequence[str] = ()) -> PSAPlan:
                 raise spec_error(where, str(exc), resolved.lines, main_file) from None
     draws = draw_table(spec)
     rows = tuple(tuple(float(x) for x in row) for row in draws.to_numpy())
-    evaluator = PSAEvaluator(datas, tuple(paths), rows)
+    evaluator = PSAEvaluator(datas, tuple(paths), rows, variant_set.settings.discount)
     n_variants = len(variant_set.variants)
     design = Design(
         "psa",

@@ -9,6 +9,7 @@ from html import escape
 
 import pandas as pd
 
+from simulate.compare.discounting import discount_note
 from simulate.formatting import number, signed
 from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
 
@@ -128,7 +129,8 @@ def psa_dashboard(
         "(parameter uncertainty). P(cost-effective): share of draws in which the scheme's net "
         "monetary benefit beats the reference's; P(best): share in which it is the highest of "
         "all. Expected loss: what choosing it costs on average against choosing the best in "
-        "each draw; the optimal choice has the lowest, which equals the EVPI."
+        "each draw; the optimal choice has the lowest, which equals the EVPI. "
+        + discount_note(manifest)
     )
     body = (
         '<section id="decision-section"><h2>The decision under uncertainty</h2>'
