@@ -60,7 +60,8 @@ def test_writes_tables_figures_and_a_decision_first_dashboard(serial):
     assert "Decision under parameter uncertainty" in done.stdout and "EVPI" in done.stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "psa" and manifest["complete"]
-    assert manifest["runs_finished"] == 8 * 2 * 2 and manifest["draws_complete"] == 8
+    # 8 draws and 5 tornado settings (base, 2 parameters x low/high) x 2 variants x 2 reps
+    assert manifest["runs_finished"] == (8 + 5) * 2 * 2 and manifest["draws_complete"] == 8
     decision = pd.read_csv(out / "decision.csv")
     assert decision["p_best_20000"].sum() == pytest.approx(1.0)
     page = (out / "dashboard.html").read_text(encoding="utf-8")

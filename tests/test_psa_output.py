@@ -59,7 +59,8 @@ def serial(tmp_path_factory):
 
 def test_tables_hold_every_draw_and_variant(serial):
     folder, manifest, _ = serial
-    assert manifest["complete"] and manifest["runs_finished"] == 6 * 2 * 2
+    # 6 draws and 3 tornado settings (base, low, high) x 2 variants x 2 replications
+    assert manifest["complete"] and manifest["runs_finished"] == (6 + 3) * 2 * 2
     psa = pd.read_csv(folder / "psa.csv")
     assert len(psa) == 12 and set(psa["variant"]) == {"ffs", "salary"}
     runs = pd.read_csv(folder / "runs.csv")
