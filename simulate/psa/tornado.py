@@ -85,7 +85,7 @@ def tornado_table(
     for name in names:
         if name == reference or name not in wide:
             continue
-        inb = wide[name] - wide[reference]
+        inb = (wide[name] - wide[reference]).dropna()
         for parameter, group in one_way.groupby("parameter", sort=False):
             draws = {
                 level: first_row + int(i)
