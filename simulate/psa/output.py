@@ -145,6 +145,9 @@ def write_report(folder: Path, manifest: dict[str, Any], names: list[str], thres
     }
     if not evppi.empty:
         charts["evppi"] = ("Value of learning each parameter", ef.evppi_chart(evppi))
+    tornado = read_table(folder, "tornado", required=False)
+    if not tornado.empty:
+        charts["tornado"] = ("One parameter at a time (tornado)", ef.tornado_chart(tornado))
     refs = []
     with matplotlib.rc_context(PLAIN_TEXT):
         for stem, (title, figure) in charts.items():
@@ -170,6 +173,10 @@ FIGURE_CAPTIONS = {
     "expected_loss": "What choosing each scheme costs on average against choosing the best "
     "in each draw, by willingness to pay; the lowest curve is the best choice and its height "
     "the EVPI (currency units per period).",
+    "tornado": "Incremental net monetary benefit of the leading scheme against the reference "
+    "at the first threshold (discounted, per period) with each parameter at its 2.5th and "
+    "97.5th percentile and the others at their means; the grey line is all at their means "
+    "(tornado.csv has every scheme).",
     "evppi": "Expected value of partial perfect information per parameter at the first "
     "threshold, with its 95% interval (regression metamodel), and the EVPI (dashed).",
 }

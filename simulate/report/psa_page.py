@@ -63,7 +63,9 @@ def information_section(
 ) -> str:
     """EVPI per threshold and the EVPPI table."""
     items = "".join(
-        f"<li>at {float(t):,.0f} per QALY: {number(decision[f'evpi_{t}'].iloc[0])} per period</li>"
+        f"<li>at {float(t):,.0f} per QALY: {number(decision[f'evpi_{t}'].iloc[0])} per period"
+        + _population(decision, f"population_evpi_{t}")
+        + "</li>"
         for t in thresholds
     )
     text = f"<h3>Expected value of perfect information</h3><ul>{items}</ul>"
@@ -86,6 +88,13 @@ def information_section(
             + f"</tr></thead><tbody>{rows}</tbody></table></div>"
         )
     return f'<section id="information"><h2>What learning more is worth</h2>{text}</section>'
+
+
+def _population(decision: pd.DataFrame, column: str) -> str:
+    """``; 1.2M for the population over its years`` when the PSA has a population."""
+    if column not in decision:
+        return ""
+    return f"; {number(decision[column].iloc[0])} for the population over the decision's years"
 
 
 def variance_note(variance: pd.DataFrame) -> str:
