@@ -145,8 +145,7 @@ def write_report(folder: Path, manifest: dict[str, Any], names: list[str], thres
     }
     if not evppi.empty:
         charts["evppi"] = ("Value of learning each parameter", ef.evppi_chart(evppi))
-    tornado = read_table(folder, "tornado", required=False)
-    if not tornado.empty:
+    if not (tornado := read_table(folder, "tornado", required=False)).empty:
         charts["tornado"] = ("One parameter at a time (tornado)", ef.tornado_chart(tornado))
     refs = []
     with matplotlib.rc_context(PLAIN_TEXT):

@@ -109,10 +109,15 @@ def tornado_table(
                     "swing": abs(high - low),
                 }
             )
-    table = pd.DataFrame(rows)
+    return _ordered(pd.DataFrame(rows), names)
+
+
+def _ordered(table: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Schemes in ``names`` order, the largest swing first within each."""
     if table.empty:
         return table
-    order = {n: i for i, n in enumerate(names)}
-    table["_order"] = table["variant"].map(order)
-    table = table.sort_values(["_order", "swing"], ascending=[True, False], kind="stable")
+    order = table["variant"].map({n: i for i, n in enumerate(names)})
+    table = table.assign(_order=order).sort_values(
+        ["_order", "swing"], ascending=[True, False], kind="stable"
+    )
     return table.drop(columns="_order").reset_index(drop=True)
