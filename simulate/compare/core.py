@@ -17,6 +17,7 @@ import pandas as pd
 from simulate.accounts.metrics import METRIC_UNITS, METRICS
 from simulate.compare.by_phase import variant_effects
 from simulate.compare.decision import decide
+from simulate.compare.discounting import discounted_window
 from simulate.compare.economics import economics, perspective_cost
 from simulate.compare.paired import paired_table
 from simulate.compare.subgroups import parse_by
@@ -110,6 +111,7 @@ class Comparison:
             "thresholds": list(s.thresholds),
             "perspective": s.perspective,
             "perspective_cost": PERSPECTIVES[s.perspective],
+            "discount": s.discount.as_dict(),
             "ceac": {
                 "max": self.ceac_grid[0],
                 "step": self.ceac_grid[1],
@@ -235,7 +237,12 @@ def build_comparison(
     window = window[["variant", *[c for c in window.columns if c != "variant"]]]
     paired = paired_table(values, settings.reference, METRICS, METRIC_UNITS)
     replications = values[settings.reference]["replication"].to_numpy()
-    ordered = {name: t.sort_values("replication") for name, t in values.items()}
+    ordered = {  # the economics use discounted costs and QALYs (compare.discounting)
+        v.name: discounted_window(
+            v.scenario, results[v.name].replications, settings.discount
+        ).sort_values("replication")
+        for v in variant_set.variants
+    }
     econ = economics(
         cost={name: perspective_cost(t, settings.perspective) for name, t in ordered.items()},
         qalys={name: t["qalys"].to_numpy(dtype=float) for name, t in ordered.items()},
