@@ -70,6 +70,9 @@ class ReplicationResult:
     unpaid_line_items: list = field(default_factory=list, repr=False)
     """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)
+    targeted: np.ndarray | None = field(default=None, repr=False)
+    """[period, physician] bool, True where the physician was in a rule's or dashboard's
+    target set that period (None: nothing targets physicians)."""
 
     @property
     def intensity(self) -> np.ndarray:
