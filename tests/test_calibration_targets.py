@@ -62,3 +62,28 @@ def test_windows_default_to_the_months_after_warm_up():
     assert (target(window="5-8").window_of(scenario).first_month, 8) == (5, 8)
     with pytest.raises(ValueError, match="after the horizon"):
         target(window="5-13").window_of(scenario)
+
+
+def test_measure_reads_the_window_level_and_subgroup(short_scenario):
+    from simulate.calibration.targets import measure
+    from simulate.compare.window import window_values
+    from simulate.model.world import run_replication
+
+    scenario = short_scenario("baseline_ffs")
+    result = run_replication(scenario, 0)
+    whole = target(metric="episodes")
+    org = measure(whole, whole.window_of(scenario), scenario, result)
+    assert org == pytest.approx(window_values(scenario, [result])["episodes"].iloc[0])
+    team = target(metric="episodes", level="team")
+    per_team = measure(team, team.window_of(scenario), scenario, result)
+    assert per_team == pytest.approx(org / 2)  # episodes per period: the teams add up
+    early = target(metric="episodes", window="2-3")
+    assert measure(early, early.window_of(scenario), scenario, result) != org
+
+
+def test_a_policy_phase_names_a_window():
+    scenario = load_scenario("peer_comparison", ["horizon_periods=18"])
+    during = target(window="during").window_of(scenario)
+    assert (during.first_month, during.last_month) == (13, 18)  # feedback from period 12
+    with pytest.raises(ValueError, match="no policy phase 'after'"):
+        target(window="after").window_of(scenario)

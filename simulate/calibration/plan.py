@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulate.calibration._window_adapter import Window
 from simulate.calibration.spec import CalibrationSpec, parse_calibration, spec_error
 from simulate.calibration.target_spec import Target
 from simulate.calibration.targets import subgroup_units
 from simulate.calibration.worlds import CalibrationEvaluator, World, column, flatten, load_world
+from simulate.compare.window import Window
 from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import Path_
 from simulate.sweep.points import PointError, build_scenario, check_path

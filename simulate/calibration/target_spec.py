@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulate.accounts.catalogue import LEVELS, METRIC_CATALOGUE
 from simulate.accounts.metrics import METRICS
-from simulate.calibration._window_adapter import Window, parse_window, policy_windows
+from simulate.compare.window import Window, parse_window, policy_windows
 from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import Path_
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from simulate.calibration._window_adapter import Window, unit_window_values
 from simulate.calibration.target_spec import Target
+from simulate.compare.window import Window, unit_window_values
 
 
 def subgroup_units(target: Target, scenario) -> list[str]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulate.calibration._window_adapter import Window
 from simulate.calibration.target_spec import Target
 from simulate.calibration.targets import measure
 from simulate.compare.variant_set import Settings, Variant, VariantSet
+from simulate.compare.window import Window
 from simulate.scenario.yaml_source import Path_
 from simulate.sweep.points import build_scenario
 
