@@ -153,7 +153,16 @@ def parse_uncertainty(raw: Any, lines: dict, main_file: str) -> UncertaintySpec:
         raise spec_error(loc, message, lines, main_file) from None
 
 
-DISTRIBUTIONS = ("beta", "gamma", "lognormal", "normal", "uniform", "triangular", "dirichlet")
+DISTRIBUTIONS = (
+    "beta",
+    "gamma",
+    "lognormal",
+    "normal",
+    "uniform",
+    "loguniform",
+    "triangular",
+    "dirichlet",
+)
 """The distribution ``type`` names."""
 
 
