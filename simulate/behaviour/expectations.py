@@ -14,6 +14,7 @@ import numpy as np
 
 from simulate.clinical import outcomes
 from simulate.incentives.base_payment import BasePayment
+from simulate.incentives.risk_bearing import borne_per_episode
 from simulate.scenario.models import Scenario
 
 
@@ -105,7 +106,8 @@ def expected_per_episode(
     shifts effort between complications and readmissions (``effort_split``);
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
-    alone, resource cost (readmissions included), QALYs, base payment, the share of
+    alone, resource cost (readmissions included), QALYs, base payment (and, under
+    risk-bearing payment, the cost borne: ``borne_per_episode``), the share of
     high-risk patients among those treated, and the share of patients kept: arrays
     that broadcast against the styles (figures that do not depend on the style keep
     the weights' shape). ``case_mix_means``: those style-free figures
@@ -123,8 +125,9 @@ def expected_per_episode(
     p_r = outcomes.readmission_probability(
         mix.base_readm, mix.relative_risk, e_readm, coordination, clinical
     )
-    cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
-    cost = cost + p_r * outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
+    index_cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
+    readm_cost = outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
+    cost = index_cost + p_r * readm_cost
     qalys = outcomes.health_gain(mix.gain, i, p_c, p_r, clinical)
     readm_fee = payment.readmission_units * i * p_r if payment.fee_pays_readmissions else 0.0
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
@@ -135,6 +138,12 @@ def expected_per_episode(
 
     if case_mix_means is None or selection is not None:
         case_mix_means = {name: mean(values) for name, values in _style_free(mix).items()}
+    borne = {}
+    if payment.cost_share:  # risk-bearing payment: the share of the cost of care borne
+        share, included = payment.cost_share, payment.borne_readmissions
+        borne["borne_per_episode"] = mean(
+            borne_per_episode(share, index_cost, p_r, readm_cost, included)
+        )
     return {
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
@@ -143,6 +152,7 @@ def expected_per_episode(
         "base_payment_per_episode": mean(money),
         **case_mix_means,
         "kept_share": kept,
+        **borne,
     }
 
 
