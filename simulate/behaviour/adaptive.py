@@ -6,12 +6,14 @@ Per index episode, physician i values a candidate style s = (intensity, quality 
     U_i(s) = w_i * money(s) + a_i * V * qalys(s) - mu_i . (s - r_i) - c_i * A * |s - r_i|^2 / 2
              - p_i * reputation(s)
 
-money: expected base payment per episode plus expected incentive payments per episode
-(losses weighted by loss aversion), computed by applying the same rule objects the
-payer settles with to the metrics the physician expects under s (peers at their latest
-observed figures); qalys: expected health gain per episode (``outcomes``); r_i: the
-reference style, the physician's drawn norm pulled toward their habit (a moving average
-of practice) by ``habit_weight``, so part of a change persists after a policy ends;
+money (``money.ExpectedMoney``): expected base payment per episode, less the share of
+the cost of care the physician bears (risk-bearing payment), plus expected incentive
+payments per episode (losses weighted by loss aversion), computed by applying the same
+rule objects the payer settles with to the metrics the physician expects under s
+(peers at their latest observed figures); qalys: expected health gain per episode
+(``outcomes``); r_i: the reference style, the physician's drawn norm pulled toward
+their habit (a moving average of practice) by ``habit_weight``, so part of a change
+persists after a policy ends;
 mu_i = a_i V grad qalys(r_i): at the reference style marginal patient benefit just
 balances the marginal private cost of care, so without a financial incentive the
 reference is the best response (revealed preference). A: adjustment cost (currency per

@@ -106,12 +106,12 @@ def expected_per_episode(
     shifts effort between complications and readmissions (``effort_split``);
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
-    alone, resource cost (readmissions included), QALYs, base payment (and, under
-    risk-bearing payment, the cost borne: ``borne_per_episode``), the share of
-    high-risk patients among those treated, and the share of patients kept: arrays
-    that broadcast against the styles (figures that do not depend on the style keep
-    the weights' shape). ``case_mix_means``: those style-free figures
-    (:func:`case_mix_means`) when already known for these weights (no selection).
+    alone, resource cost (readmissions included), QALYs, base payment (and the cost
+    borne under risk-bearing payment), the share of high-risk patients among those
+    treated, and the share of patients kept: arrays that broadcast against the styles
+    (figures that do not depend on the style keep the weights' shape).
+    ``case_mix_means``: those style-free figures (:func:`case_mix_means`) when already
+    known for these weights (no selection).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
@@ -138,12 +138,6 @@ def expected_per_episode(
 
     if case_mix_means is None or selection is not None:
         case_mix_means = {name: mean(values) for name, values in _style_free(mix).items()}
-    borne = {}
-    if payment.cost_share:  # risk-bearing payment: the share of the cost of care borne
-        share, included = payment.cost_share, payment.borne_readmissions
-        borne["borne_per_episode"] = mean(
-            borne_per_episode(share, index_cost, p_r, readm_cost, included)
-        )
     return {
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
@@ -152,7 +146,18 @@ def expected_per_episode(
         "base_payment_per_episode": mean(money),
         **case_mix_means,
         "kept_share": kept,
-        **borne,
+        **_borne(payment, index_cost, p_r, readm_cost, mean),
+    }
+
+
+def _borne(payment: BasePayment, index_cost, p_r, readm_cost, mean) -> dict[str, np.ndarray]:
+    """The cost borne per index episode over the case mix (``risk_bearing``); nothing when
+    nobody bears the cost of care."""
+    if not payment.cost_share:
+        return {}
+    share, included = payment.cost_share, payment.borne_readmissions
+    return {
+        "borne_per_episode": mean(borne_per_episode(share, index_cost, p_r, readm_cost, included))
     }
 
 
