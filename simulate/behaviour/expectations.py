@@ -127,7 +127,6 @@ def expected_per_episode(
     )
     index_cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
     readm_cost = outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
-    cost = index_cost + p_r * readm_cost
     qalys = outcomes.health_gain(mix.gain, i, p_c, p_r, clinical)
     readm_fee = payment.readmission_units * i * p_r if payment.fee_pays_readmissions else 0.0
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
@@ -141,7 +140,7 @@ def expected_per_episode(
     return {
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
-        "cost_per_episode": mean(cost),
+        "cost_per_episode": mean(index_cost + p_r * readm_cost),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
         **case_mix_means,
