@@ -312,3 +312,19 @@ def test_bundle_paying_readmissions_weakens_the_effort_capitation_bearing_reward
     )
     same_scope = style(schemes["bundle_borne"], "style_intensity")
     np.testing.assert_allclose(same_scope, style(cap, "style_intensity"), rtol=1e-9)
+
+
+def test_the_dashboard_says_who_bears_the_cost_of_care():
+    from simulate.report.describe import describe_payment
+
+    payment = {
+        "bundled": {"per_episode": 3790},
+        "risk_bearing": {"cost_share": 0.1, "borne_by": "team", "split": "workload"},
+    }
+    lines = describe_payment({"payment": payment})
+    assert (
+        lines[-1]
+        == "Risk bearing: the team bears 10% of the resource cost of care, split workload."
+    )
+    payment["risk_bearing"]["cost_share"] = 0
+    assert not any("Risk bearing" in line for line in describe_payment({"payment": payment}))
