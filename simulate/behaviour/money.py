@@ -39,6 +39,8 @@ class ExpectedMoney:
         self.monitoring = monitoring
         """Each physician's team's mutual monitoring (share 0-1)."""
         self.column = column
+        self.investing = scenario.behaviour.organisational_response.enabled
+        """Teams may invest in coordination: their share of it is part of their cost."""
         self.bearing: np.ndarray | None = None
         """The share of their unit's borne cost each physician feels for their own
         episodes [N, 1] (None: nobody bears the cost of care)."""
@@ -63,7 +65,8 @@ class ExpectedMoney:
         self, observed: np.ndarray, styles: np.ndarray, expect: dict, n: np.ndarray
     ) -> np.ndarray:
         """Each physician's window sums [N, K, fields] under candidate styles: ``n``
-        expected episodes [N] with the figures the style implies; waits as observed."""
+        expected episodes [N] with the figures the style implies; waits (and any
+        investment in coordination) as observed."""
         own = np.repeat(observed[:, None, :], styles.shape[1], axis=1)
         n = np.broadcast_to(n[:, None], styles.shape[:2])
         if "selection" in self.column:  # fewer, lower-risk patients
@@ -75,6 +78,8 @@ class ExpectedMoney:
         own[..., F["expected_complications"]] = n * expect["expected_complications"]
         own[..., F["expected_readmissions"]] = n * expect["expected_readmissions"]
         own[..., F["cost"]] = n * expect["cost_per_episode"]
+        if self.investing:  # their part of the unit's investments, as observed
+            own[..., F["cost"]] -= observed[:, F["investment"], None]
         own[..., F["qalys"]] = n * expect["qalys_per_episode"]
         own[..., F["intensity"]] = n * styles[..., 0]
         own[..., F["quality_effort"]] = n * styles[..., 1]
