@@ -68,6 +68,7 @@ def test_invests_when_the_gain_exceeds_the_cost(cost, invests):
     changed = response.at_close(0, ledger(), payer)
     assert not changed  # the lag: nothing changes at the decision
     assert response.investments.tolist() == ([1, 0] if invests else [0, 0])
+    assert response.decisions == ([(0, 0, pytest.approx(225.0), cost)] if invests else [])
     assert response.coordination.tolist() == [0.0, 0.0]
     expected_cost = [cost / 2, cost / 2, 0.0] if invests else [0.0, 0.0, 0.0]
     np.testing.assert_allclose(response.cost_per_physician(), expected_cost)
