@@ -135,6 +135,14 @@ def describe_payment(scenario: dict[str, Any]) -> list[str]:
         if bundled.get("readmissions_included"):
             text += "; readmissions covered by the bundle"
         lines.append(text + ".")
+    risk = payment.get("risk_bearing") or {}
+    if lines and risk.get("cost_share"):
+        who = risk.get("borne_by", "physician")
+        split = "" if who == "physician" else f", split {risk.get('split', 'equal')}"
+        lines.append(
+            f"Risk bearing: the {who} bears {risk['cost_share']:.0%} of the resource cost of "
+            f"care{split}."
+        )
     return lines or ["No base payment."]
 
 
