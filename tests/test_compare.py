@@ -57,6 +57,7 @@ def rows(comparison, variant: str, metric: str) -> pd.Series:
 def tiny_comparison(tmp_path_factory):
     """FFS, an identical copy, capitation and fewer slots; 3 replications, adaptive."""
     variants = (
+        "  discount: 0\n"  # undiscounted: the economics equal the window means
         "  list:\n"
         "    - name: ffs\n"
         "    - name: ffs_again\n"
@@ -117,6 +118,7 @@ def test_cli_writes_the_comparison_folder_and_prints_tables(tmp_path):
         "  reference: capitation\n"
         "  thresholds: [25000]\n"
         "  perspective: payer\n"
+        "  discount: 0\n"  # undiscounted: the economics equal the window means
         "  list:\n"
         "    - name: ffs\n"
         "      description: fee-for-service\n"

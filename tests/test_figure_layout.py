@@ -199,6 +199,26 @@ def test_psa_figures_have_no_overlapping_or_clipped_text():
     (evpi_line,) = [line for line in loss_chart.axes[0].lines if line.get_gid() == "evpi"]
     lowest = losses.groupby("threshold")["expected_loss"].min().to_numpy()
     assert list(evpi_line.get_ydata()) == pytest.approx(list(lowest))  # the EVPI curve
-    figures = {"expected_loss": loss_chart, "evppi": ef.evppi_chart(evppi)}
+    tornado = pd.DataFrame(
+        {
+            "variant": ["value_dashboard"] * 2 + ["capitation"],
+            "reference": "fee_for_service",
+            "threshold": 20_000.0,
+            "parameter": ["physician_traits.peer_sensitivity.a (beta shape a)", "cost", "cost"],
+            "incremental_nmb_low": [-800.0, 900.0, -5000.0],
+            "incremental_nmb_high": [2500.0, 1400.0, -4000.0],
+            "incremental_nmb_base": [1100.0, 1100.0, -4500.0],
+            "swing": [3300.0, 500.0, 1000.0],
+        }
+    )
+    tornado_chart = ef.tornado_chart(tornado)
+    assert "value_dashboard vs fee_for_service" in tornado_chart.axes[0].get_title()
+    bars = [p for p in tornado_chart.axes[0].patches if p.get_gid() == "tornado_high"]
+    assert [round(b.get_x() + b.get_width()) for b in bars] == [1400, 2500]  # largest on top
+    figures = {
+        "expected_loss": loss_chart,
+        "evppi": ef.evppi_chart(evppi),
+        "tornado": tornado_chart,
+    }
     found = {name: layout_problems(fig) for name, fig in figures.items()}
     assert {name: p for name, p in found.items() if p} == {}

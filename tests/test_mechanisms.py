@@ -32,7 +32,7 @@ def scenario(*overrides: str) -> Scenario:
 def test_registry_sections_exist_and_dimensions_are_declared_once():
     assert list(MECHANISMS) == [
         "multitasking", "selection", "crowding_out", "peer_pressure", "lead_influence",
-        "referral_shift",
+        "referral_shift", "organisational_response",
     ]  # fmt: skip
     for cls in MECHANISMS.values():  # each mechanism's section is a schema entry
         model = Scenario

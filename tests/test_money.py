@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import simulate
-from simulate.accounts.ledger import PAYMENT_COMPONENTS
+from simulate.accounts.ledger import PAYMENT_COMPONENTS, SCHEME_COMPONENTS
 from simulate.scenario.models import DAYS_PER_YEAR, Scenario
 
 PAYMENT_COLUMNS = [f"payment_{c}" for c in PAYMENT_COMPONENTS]
@@ -80,7 +80,7 @@ def test_payments_equal_sum_of_line_items(mixed_run):
     payment columns of the trajectories, and no line item is left out."""
     result = mixed_run
     items = result.payments
-    assert set(items["component"]) == set(PAYMENT_COMPONENTS)
+    assert set(items["component"]) == set(SCHEME_COMPONENTS)  # nobody bears cost, nor invests
     assert (items["amount"] != 0).all()
     summed = (
         items.groupby(["replication", "period", "physician", "component"])["amount"]
@@ -253,3 +253,63 @@ def test_readmission_flags_change_only_readmission_pay(short_scenario):
     )
     for column in ("payment_capitation", "payment_salary", "episodes", "cost"):
         pd.testing.assert_series_equal(a[column], b[column])
+
+
+# ------------------------------------------- borne cost of care and investments
+@pytest.fixture(scope="module")
+def margins_run(short_scenario) -> simulate.RunResult:
+    """A bundle with the team bearing 5% of the cost of care (split by workload), under a
+    readmissions penalty with the organisational response on."""
+    scenario = short_scenario(
+        "p4p_readmissions",
+        "replications=2",
+        "horizon_periods=12",
+        "incentives[0].start_period=2",
+        "payment={bundled: {per_episode: 1490}}",
+        "payment.risk_bearing.cost_share=0.05",
+        "payment.risk_bearing.borne_by=team",
+        "payment.risk_bearing.split=workload",
+        "behaviour.organisational_response.enabled=true",
+        "behaviour.organisational_response.cost_per_period=300",
+        "behaviour.organisational_response.lag=1",
+    )
+    return simulate.run(scenario, workers=1)
+
+
+def test_borne_cost_and_investments_are_line_items_that_add_up(margins_run):
+    """Every component, the negative ones included, is in the payments table and sums to
+    the payment columns; payment_total nets them."""
+    result = margins_run
+    items = result.payments
+    assert {"cost_sharing", "investment"} <= set(items["component"])
+    assert (items[items["component"].isin(["cost_sharing", "investment"])]["amount"] < 0).all()
+    summed = items.groupby(["replication", "period", "physician", "component"])["amount"].sum()
+    summed = summed.unstack("component", fill_value=0.0)
+    summed.index = summed.index.set_names("unit", level="physician")
+    physicians = _level(result, "physician")
+    for component in summed.columns:
+        if component == "incentives":
+            continue
+        column = physicians[f"payment_{component}"]
+        np.testing.assert_allclose(summed[component].reindex(column.index, fill_value=0), column)
+    np.testing.assert_allclose(
+        physicians["payment_total"],
+        physicians[[*PAYMENT_COLUMNS, "payment_incentives"]].sum(axis=1),
+        rtol=1e-12,
+    )
+
+
+def test_team_borne_cost_is_its_share_of_care_split_by_workload(margins_run):
+    """Per team: cost_sharing = -s x (cost - investment) (the cost of its care); each
+    physician's part is in proportion to their index episodes in the period."""
+    result = margins_run
+    teams = _level(result, "team")
+    care = teams["cost"] + teams["payment_investment"]  # investment is cost, not care
+    np.testing.assert_allclose(teams["payment_cost_sharing"], -0.05 * care, rtol=1e-9)
+    phys = _level(result, "physician").reset_index()
+    team_total = phys.groupby(["replication", "period", "team"])[
+        ["payment_cost_sharing", "episodes"]
+    ].transform("sum")
+    expected = team_total["payment_cost_sharing"] * phys["episodes"] / team_total["episodes"]
+    busy = team_total["episodes"] > 0
+    np.testing.assert_allclose(phys["payment_cost_sharing"][busy], expected[busy], rtol=1e-9)

@@ -28,6 +28,8 @@ FILE = (
     "uncertainty:\n"
     "  draws: 8\n"
     "  replications: 2\n"
+    "  population: 5000\n"
+    "  years: 5\n"
     "  parameters:\n"
     "    - path: conditions[0].base_cost\n"
     "      distribution: {type: gamma, mean: 1500, se: 300}\n"
@@ -60,23 +62,41 @@ def test_writes_tables_figures_and_a_decision_first_dashboard(serial):
     assert "Decision under parameter uncertainty" in done.stdout and "EVPI" in done.stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "psa" and manifest["complete"]
-    assert manifest["runs_finished"] == 8 * 2 * 2 and manifest["draws_complete"] == 8
+    # 8 draws and 5 tornado settings (base, 2 parameters x low/high) x 2 variants x 2 reps
+    assert manifest["runs_finished"] == (8 + 5) * 2 * 2 and manifest["draws_complete"] == 8
     decision = pd.read_csv(out / "decision.csv")
     assert decision["p_best_20000"].sum() == pytest.approx(1.0)
     page = (out / "dashboard.html").read_text(encoding="utf-8")
     assert page.index('id="decision"') < page.index('id="figures"')
     assert "http://" not in page and "https://" not in page
-    for stem in ("ce_plane", "ceac", "expected_loss"):
+    for stem in ("ce_plane", "ceac", "expected_loss", "tornado"):
         assert (out / "report" / f"{stem}.png").stat().st_size > 1000
+    assert "for the population over the decision's years" in " ".join(done.stdout.split())
+    assert "for the population" in page and "3.5% a year for costs and QALYs" in page
+    assert manifest["population"]["years"] == 5 and manifest["discount"]["costs"] == 0.035
+    tornado = pd.read_csv(out / "tornado.csv")
+    assert len(tornado) == 2 and set(tornado["variant"]) == {"salary"}
 
 
 def test_the_same_numbers_on_a_pool(serial):
     folder, _ = serial
     done = psa(str(folder / "psa.yaml"), "--out", str(folder / "pool"), "--workers", "2", "-q")
     assert done.returncode == 0, done.stderr
-    for stem in ("runs", "psa", "decision", "ceac", "variance"):
+    for stem in ("runs", "psa", "decision", "ceac", "variance", "tornado"):
         assert (folder / "serial" / f"{stem}.csv").read_bytes() == (
             folder / "pool" / f"{stem}.csv"
+        ).read_bytes(), stem
+
+
+def test_the_same_bytes_on_a_dask_local_cluster(serial):
+    folder, _ = serial
+    out = folder / "dask"
+    done = psa(str(folder / "psa.yaml"), "--out", str(out), "--dask-local", "2", "-q")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "manifest.json").read_text())["executor"]["executor"] == "dask"
+    for stem in ("runs", "psa", "decision", "tornado"):
+        assert (folder / "serial" / f"{stem}.csv").read_bytes() == (
+            out / f"{stem}.csv"
         ).read_bytes(), stem
 
 
@@ -100,7 +120,7 @@ def test_sigkill_then_resume_gives_the_same_tables(serial):
     process.wait(timeout=30)
     done = psa(str(folder / "psa.yaml"), "--out", str(out), "--resume", "--workers", "1", "-q")
     assert done.returncode == 0, done.stderr
-    for stem in ("runs", "psa", "decision"):
+    for stem in ("runs", "psa", "decision", "tornado"):
         assert (folder / "serial" / f"{stem}.csv").read_bytes() == (
             out / f"{stem}.csv"
         ).read_bytes()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulate.compare.discounting import discount_factors, period_midpoints
 from simulate.experiment.executors import PoolExecutor, SerialExecutor
 from simulate.psa.output import write_outputs
 from simulate.psa.plan import plan_psa
@@ -22,6 +23,7 @@ FILE = (
     "warmup_periods: 1\n"
     "variants:\n"
     "  thresholds: [20000]\n"
+    "  discount: 0\n"
     "  list:\n"
     "    - name: ffs\n"
     "    - name: salary\n"
@@ -57,7 +59,8 @@ def serial(tmp_path_factory):
 
 def test_tables_hold_every_draw_and_variant(serial):
     folder, manifest, _ = serial
-    assert manifest["complete"] and manifest["runs_finished"] == 6 * 2 * 2
+    # 6 draws and 3 tornado settings (base, low, high) x 2 variants x 2 replications
+    assert manifest["complete"] and manifest["runs_finished"] == (6 + 3) * 2 * 2
     psa = pd.read_csv(folder / "psa.csv")
     assert len(psa) == 12 and set(psa["variant"]) == {"ffs", "salary"}
     runs = pd.read_csv(folder / "runs.csv")
@@ -68,6 +71,20 @@ def test_tables_hold_every_draw_and_variant(serial):
     assert row["nmb_20000"] == pytest.approx(20_000 * row["qalys"] - row["cost"])
     draws = pd.read_csv(folder / "draws.csv")
     assert len(draws) == 6 and "conditions[0].base_cost" in draws
+    for m in ("cost", "payment_total", "qalys"):  # discount: 0 in FILE
+        assert runs[f"discounted_{m}"].to_numpy() == pytest.approx(runs[m].to_numpy(), rel=1e-12)
+
+
+def test_the_economics_use_discounted_costs_and_qalys(tmp_path):
+    path = tmp_path / "psa.yaml"
+    path.write_text(FILE.replace("  discount: 0\n", "  discount: {costs: 0.035, qalys: 0.1}\n"))
+    plan = plan_psa(path)
+    row = plan.evaluator.evaluate(plan.evaluator.prepare((0, 1)), 0)
+    days = plan.variant_set.variants[0].scenario.period_days
+    for metric, rate in (("cost", 0.035), ("payment_total", 0.035), ("qalys", 0.1)):
+        last, first = discount_factors(rate, period_midpoints(2, days)[[-1, 0]])
+        assert last < row[f"discounted_{metric}"] / row[metric] < first, metric
+    assert plan.fingerprint()["discount"] == {"costs": 0.035, "qalys": 0.1}
 
 
 def test_the_drawn_cost_moves_the_resource_cost(serial):

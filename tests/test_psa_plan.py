@@ -43,7 +43,9 @@ def test_plan_has_one_point_per_draw_and_variant_with_values_from_the_distributi
         "      distribution: {type: uniform, low: 1.0, high: 3.0}\n",
     )
     plan = plan_psa(path)
-    assert plan.design.n_points == 16 and plan.replications == 2 and plan.n_runs == 32
+    # 8 draws and 5 tornado settings (base, then each parameter low and high) x 2 variants
+    assert plan.design.n_points == (8 + 5) * 2 and plan.replications == 2
+    assert plan.n_runs == 26 * 2 and plan.n_draws == 8
     assert plan.design.values[:3] == ((0, 0), (0, 1), (1, 0))
     assert list(plan.draws.columns) == ["conditions[0].base_cost", "physician_traits.altruism.a"]
     altruism = plan.draws["physician_traits.altruism.a"].to_numpy()
@@ -52,6 +54,30 @@ def test_plan_has_one_point_per_draw_and_variant_with_values_from_the_distributi
     assert scenario.conditions[0].base_cost == pytest.approx(plan.draws.iloc[5, 0])
     assert scenario.payment.salary is not None  # the variant's own scheme
     assert plan.fingerprint() == plan_psa(path).fingerprint()  # reproducible draws
+
+
+def test_tornado_settings_move_one_parameter_to_its_percentiles(tmp_path):
+    path = write(
+        tmp_path,
+        "  draws: 4\n"
+        "  parameters:\n"
+        "    - path: conditions[0].base_cost\n"
+        "      distribution: {type: uniform, low: 1000, high: 2000}\n"
+        "    - path: physician_traits.altruism.a\n"
+        "      label: altruism\n"
+        "      distribution: {type: uniform, low: 1.0, high: 3.0}\n",
+    )
+    plan = plan_psa(path)
+    t = plan.tornado
+    assert t["level"].tolist() == ["base", "low", "high", "low", "high"]
+    assert t["parameter"].tolist()[1:] == ["conditions[0].base_cost"] * 2 + ["altruism"] * 2
+    cost, altruism = t["conditions[0].base_cost"].tolist(), t["physician_traits.altruism.a"]
+    assert cost == pytest.approx([1500, 1025, 1975, 1500, 1500])  # uniform 2.5%, 97.5%
+    assert altruism.tolist() == pytest.approx([2.0, 2.0, 2.0, 1.05, 2.95])
+    high_cost = plan.evaluator.prepare((plan.n_draws + 2, 1))  # setting 2 is cost high
+    assert high_cost.conditions[0].base_cost == pytest.approx(1975)
+    off = write(tmp_path, path.read_text().split("uncertainty:\n")[1] + "  tornado: false\n")
+    assert plan_psa(off).design.n_points == 4 * 2
 
 
 def test_dirichlet_shares_fill_several_paths_and_sum_to_one():

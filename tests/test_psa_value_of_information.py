@@ -44,8 +44,9 @@ def test_evpi_is_zero_when_one_option_always_wins():
 
 
 def test_population_value_discounts_each_year():
-    # 1,000 people a year for 3 years at 3.5%: 1 + 1/1.035 + 1/1.035^2
-    expected = 2.0 * 1000 * (1 + 1 / 1.035 + 1 / 1.035**2)
+    # 1,000 people a year for 3 years at 3.5%, each year at its midpoint (as the window's
+    # periods): 1.035^-0.5 + 1.035^-1.5 + 1.035^-2.5 = 1.035^0.5 (1 - 1.035^-3) / 0.035
+    expected = 2.0 * 1000 * 1.035**0.5 * (1 - 1.035**-3) / 0.035
     assert population_value(2.0, 1000, 3, 0.035) == pytest.approx(expected)
     assert population_value(2.0, 1000, 3, 0.0) == pytest.approx(6000.0)
 

@@ -30,6 +30,7 @@ def write(path, text: str):
 def test_the_bundled_scenarios_are_there():
     names = {p.stem for p in bundled_scenarios()}
     assert {"baseline_ffs", "capitation", "salary", "bundled", "mixed"} <= names
+    assert {"bundle_risk", "org_response"} <= names
 
 
 @pytest.mark.parametrize("path", bundled_scenarios(), ids=lambda p: p.stem)

@@ -17,7 +17,8 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "readmissions",  # index episodes followed by a readmission within the window
     "complications",  # index episodes with a complication
     "high_risk_episodes",  # index episodes of high-risk patients
-    "cost",  # resource cost of index episodes and their readmissions (currency)
+    "cost",  # resource cost of index episodes and their readmissions, and of the
+    # organisation's investments in coordination shared among its physicians (currency)
     "recovery_days",  # sum over index episodes (days)
     "qalys",  # health gain of index episodes (QALYs)
     "intensity",  # sum of intensity over index episodes
@@ -30,13 +31,17 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "resource_use",  # base cost x cost weight x intensity over index episodes (currency)
 )
 """Per-physician sums, in ledger order."""
-PAYMENT_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
-"""Line-item components of base payment, in ledger order."""
+SCHEME_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")
+"""The base payment schemes (gross base payment: what withholds and shares of base take)."""
+PAYMENT_COMPONENTS: tuple[str, ...] = (*SCHEME_COMPONENTS, "cost_sharing", "investment")
+"""Line-item components of base payment, in ledger order: the four schemes, the share of
+the cost of care physicians bear (risk-bearing payment, negative) and their share of the
+organisation's investments (organisational response, negative)."""
 PHYSICIAN_FIELDS: tuple[str, ...] = (*CLINICAL_FIELDS, *PAYMENT_COMPONENTS, "incentives")
 """Clinical sums, base payment by component, and incentive payments net (currency)."""
 F = {name: index for index, name in enumerate(PHYSICIAN_FIELDS)}
-BASE_PAYMENT_SLICE = slice(F[PAYMENT_COMPONENTS[0]], F[PAYMENT_COMPONENTS[-1]] + 1)
-"""The base-payment components within a physician row."""
+BASE_PAYMENT_SLICE = slice(F[SCHEME_COMPONENTS[0]], F[SCHEME_COMPONENTS[-1]] + 1)
+"""The base payment schemes within a physician row (gross of borne costs)."""
 
 TEAM_FIELDS: tuple[str, ...] = (
     "arrivals",  # new patients routed to the team

@@ -6,12 +6,14 @@ Per index episode, physician i values a candidate style s = (intensity, quality 
     U_i(s) = w_i * money(s) + a_i * V * qalys(s) - mu_i . (s - r_i) - c_i * A * |s - r_i|^2 / 2
              - p_i * reputation(s)
 
-money: expected base payment per episode plus expected incentive payments per episode
-(losses weighted by loss aversion), computed by applying the same rule objects the
-payer settles with to the metrics the physician expects under s (peers at their latest
-observed figures); qalys: expected health gain per episode (``outcomes``); r_i: the
-reference style, the physician's drawn norm pulled toward their habit (a moving average
-of practice) by ``habit_weight``, so part of a change persists after a policy ends;
+money (``money.ExpectedMoney``): expected base payment per episode, less the share of
+the cost of care the physician bears (risk-bearing payment), plus expected incentive
+payments per episode (losses weighted by loss aversion), computed by applying the same
+rule objects the payer settles with to the metrics the physician expects under s
+(peers at their latest observed figures); qalys: expected health gain per episode
+(``outcomes``); r_i: the reference style, the physician's drawn norm pulled toward
+their habit (a moving average of practice) by ``habit_weight``, so part of a change
+persists after a policy ends;
 mu_i = a_i V grad qalys(r_i): at the reference style marginal patient benefit just
 balances the marginal private cost of care, so without a financial incentive the
 reference is the best response (revealed preference). A: adjustment cost (currency per
@@ -35,7 +37,7 @@ from itertools import product
 
 import numpy as np
 
-from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
+from simulate.accounts.ledger import PeriodLedger
 from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
 from simulate.behaviour.mechanisms import (
     BASE_DIMENSIONS,
@@ -45,11 +47,9 @@ from simulate.behaviour.mechanisms import (
     Selection,
     style_dimensions,
 )
-from simulate.behaviour.perception import perceive
-from simulate.incentives.anticipation import Candidates, WhatIf
+from simulate.behaviour.money import ExpectedMoney
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
-from simulate.incentives.window import WindowSums
 from simulate.scenario.models import Scenario
 
 INTENSITY_BOUNDS = (0.5, 2.0)
@@ -57,9 +57,10 @@ EFFORT_BOUNDS = (0.0, 1.0)
 BASE_GRID_POINTS = (7, 6)
 """Points of the coarse grid along intensity and effort (a mechanism's dimension
 declares its own), searched before the refinement."""
-RESOLUTION = 1e-4  # the refinement stops once its step is at most this in every dimension
+RESOLUTION = 1e-4
 STENCIL_REACH = 2
 """Steps each way per dimension of the refinement's stencil (up to two dimensions)."""
+"""The refinement stops once its step is at most this in every dimension (style units)."""
 
 
 @dataclass
@@ -97,6 +98,11 @@ class AdaptiveStyle:
         mechanisms add (focus: multitasking; the declined share: selection)."""
         self._set_up_search(added)
         self.column = {name: k for k, name in enumerate(self.dims)}
+        monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
+        self.money = ExpectedMoney(
+            scenario, self.payment, population.team, monitoring[population.team], self.column
+        )
+        """Money per episode: base payment less the cost borne, plus incentives."""
         self.adjustment_weight = np.array([1.0, 1.0, *(d.relative_cost for d in added)])
         """Adjustment cost of each dimension relative to intensity and effort."""
         zeros = np.zeros((population.size, len(self.dims) - 2))
@@ -106,8 +112,6 @@ class AdaptiveStyle:
         """Moving average of practice; the reference point leans toward it (persistence)."""
         coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
         self.coordination = coordination[population.team]
-        monitoring = np.array([t.team_based_care.peer_monitoring for t in scenario.teams])
-        self.monitoring = monitoring[population.team]
         self.peer_pressure = PeerPressure(scenario, population.team)
         """The dashboard physicians compare themselves on (and its lead influence)."""
         self.crowding_out = CrowdingOut(scenario, population.size)
@@ -157,6 +161,11 @@ class AdaptiveStyle:
         weight = self.config.habit_weight
         self.reference = self.norm + weight * (self.habit - self.norm)
         self.mu = self._benefit_gradient(self.reference)
+
+    def set_coordination(self, coordination: np.ndarray) -> None:
+        """Coordination per team changed (organisational response): expectations follow."""
+        self.coordination = coordination[self.team_of]
+        self._grid_expect = None
 
     def initial_style(self) -> dict[str, np.ndarray]:
         """The style physicians start with: equilibrium under the base payment.
@@ -243,76 +252,6 @@ class AdaptiveStyle:
             grad[:, self.column["selection"]] = 0.0
         return (self.traits["altruism"] * self.config.qaly_value)[:, None] * grad
 
-    # ------------------------------------------------------------------- money
-    def _candidate_sums(
-        self, observed: np.ndarray, styles: np.ndarray, expect: dict, n: np.ndarray
-    ) -> np.ndarray:
-        """Each physician's window sums [N, K, fields] under candidate styles: ``n``
-        expected episodes [N] with the figures the style implies; waits as observed."""
-        own = np.repeat(observed[:, None, :], styles.shape[1], axis=1)
-        n = np.broadcast_to(n[:, None], styles.shape[:2])
-        if "selection" in self.column:  # fewer, lower-risk patients
-            n = n * expect["kept_share"]
-            own[..., F["high_risk_episodes"]] = n * expect["high_risk_share"]
-        own[..., F["episodes"]] = n
-        own[..., F["complications"]] = n * expect["complication_rate"]
-        own[..., F["readmissions"]] = n * expect["readmission_rate"]
-        own[..., F["expected_complications"]] = n * expect["expected_complications"]
-        own[..., F["expected_readmissions"]] = n * expect["expected_readmissions"]
-        own[..., F["cost"]] = n * expect["cost_per_episode"]
-        own[..., F["resource_use"]] = n * expect["resource_use_per_episode"]
-        own[..., F["qalys"]] = n * expect["qalys_per_episode"]
-        own[..., F["intensity"]] = n * styles[..., 0]
-        own[..., F["quality_effort"]] = n * styles[..., 1]
-        per_period = observed[:, BASE_PAYMENT_SLICE].sum(axis=1)
-        fixed = per_period - observed[:, F["fee_for_service"]] - observed[:, F["bundled"]]
-        own[..., F["fee_for_service"]] = 0.0
-        own[..., F["bundled"]] = fixed[:, None] + n * expect["base_payment_per_episode"]
-        return own
-
-    def _plans(self, context: BehaviourContext | None) -> list[tuple[WhatIf, np.ndarray]]:
-        """Per rule in force next period, once per period close: the payer's what-if on
-        the last ``every`` periods (the stand-in for the next evaluation window), and the
-        episodes each physician expects over such a window [N] (their recent mean)."""
-        if context is None:
-            return []
-        ledger, period, payer = context.ledger, context.period, context.payer
-        recent = ledger.physician[max(0, period - 2) : period + 1, :, F["episodes"]]
-        per_period = np.maximum(recent.mean(axis=0), 1.0)
-        windows: dict[range, WindowSums] = {}
-
-        def sums(periods: range) -> WindowSums | None:
-            if len(periods) and periods not in windows:
-                windows[periods] = WindowSums.of(ledger, periods)
-            return windows.get(periods)
-
-        plans = []
-        for r, rule in enumerate(payer.rules):
-            if rule.in_force(period + 1):
-                periods = range(max(0, period - rule.every + 1), period + 1)
-                what_if = payer.what_if(r, period, sums(periods), sums(rule.baseline_periods()))
-                plans.append((what_if, per_period * len(periods)))
-        return plans
-
-    def _incentive_money(self, styles: np.ndarray, expect: dict, plans: list) -> np.ndarray:
-        """Expected incentive money per episode [N, K] (losses weighted by loss aversion),
-        from the payer's own settlement of each rule in force next period."""
-        money = np.zeros(styles.shape[:2])
-        candidates: dict[int, Candidates] = {}  # rules on the same window share them
-        for what_if, n in plans:
-            key = id(what_if.window)
-            if key not in candidates:
-                own = self._candidate_sums(what_if.window.physician, styles, expect, n)
-                candidates[key] = Candidates(own, what_if.window)
-            result = what_if(candidates[key], perceive)
-            share = result.share
-            if what_if.rule.level != "physician":  # monitoring restores part of the 1/N
-                share = share + self.monitoring[:, None] * (1.0 - share)
-            net = result.amount * share[..., None] - result.withheld[..., None]
-            weighted = np.where(net < 0, self.config.loss_aversion * net, net)
-            money += np.add.reduce(weighted, axis=-1) / (weighted.shape[-1] * n[:, None])
-        return money
-
     # ------------------------------------------------------------------ utility
     def utility(
         self,
@@ -324,11 +263,10 @@ class AdaptiveStyle:
         """Perceived utility per episode [N, K] of candidate styles [N, K, d]
         (``expect``: their expected figures, when already known)."""
         expect = self._expect(styles) if expect is None else expect
-        # per patient who would come: declined patients bring no per-episode payment
-        money = expect["base_payment_per_episode"] * expect["kept_share"]
-        plans = self._plans(context) if plans is None else plans
+        money = self.money.base(expect)
+        plans = self.money.plans(context) if plans is None else plans
         if plans:
-            money = money + self._incentive_money(styles, expect, plans)
+            money = money + self.money.incentives(styles, expect, plans)
         gap = styles - self.reference[:, None, :]
         benefit = expect
         if "selection" in self.column:  # declined patients get the same care elsewhere
@@ -364,7 +302,7 @@ class AdaptiveStyle:
         rows = np.arange(n)
         grid = np.broadcast_to(self.grid, (n, *self.grid.shape))
         candidates = np.concatenate([grid, self.reference[:, None, :]], axis=1)
-        plans = self._plans(context)
+        plans = self.money.plans(context)
         values = self.utility(candidates, context, plans, self._coarse_expectations())
         pick = np.argmax(values, axis=1)
         best, best_value = candidates[rows, pick], values[rows, pick]

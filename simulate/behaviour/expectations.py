@@ -14,6 +14,7 @@ import numpy as np
 
 from simulate.clinical import outcomes
 from simulate.incentives.base_payment import BasePayment
+from simulate.incentives.risk_bearing import borne_per_episode
 from simulate.scenario.models import Scenario
 
 
@@ -106,10 +107,11 @@ def expected_per_episode(
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
     alone, resource cost (readmissions included), resource use (``_style_figures``),
-    QALYs, base payment, the share of high-risk patients among those treated, and the
-    share of patients kept: arrays that broadcast against the styles (figures that do
-    not depend on the style keep the weights' shape). ``case_mix_means``: those style-free figures
-    (:func:`case_mix_means`) when already known for these weights (no selection).
+    QALYs, base payment (and the cost borne under risk-bearing payment), the share of
+    high-risk patients among those treated, and the share of patients kept: arrays that
+    broadcast against the styles (figures that do not depend on the style keep the
+    weights' shape). ``case_mix_means``: those style-free figures (:func:`case_mix_means`)
+    when already known for these weights (no selection).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
@@ -123,8 +125,8 @@ def expected_per_episode(
     p_r = outcomes.readmission_probability(
         mix.base_readm, mix.relative_risk, e_readm, coordination, clinical
     )
-    cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
-    cost = cost + p_r * outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
+    index_cost = outcomes.episode_cost(mix.base_cost, mix.cost_weight, i, p_c, clinical)
+    readm_cost = outcomes.readmission_cost(mix.base_cost, mix.cost_weight, i, clinical)
     qalys = outcomes.health_gain(mix.gain, i, p_c, p_r, clinical)
     readm_fee = payment.readmission_units * i * p_r if payment.fee_pays_readmissions else 0.0
     readm_price = p_r if payment.bundle_pays_readmissions else 0.0
@@ -138,12 +140,24 @@ def expected_per_episode(
     return {
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
-        "cost_per_episode": mean(cost),
+        "cost_per_episode": mean(index_cost + p_r * readm_cost),
         **_style_figures(intensity, effort, mean(mix.base_cost * mix.cost_weight * i)),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
         **case_mix_means,
         "kept_share": kept,
+        **_borne(payment, index_cost, p_r, readm_cost, mean),
+    }
+
+
+def _borne(payment: BasePayment, index_cost, p_r, readm_cost, mean) -> dict[str, np.ndarray]:
+    """The cost borne per index episode over the case mix (``risk_bearing``); nothing when
+    nobody bears the cost of care."""
+    if not payment.cost_share:
+        return {}
+    share, included = payment.cost_share, payment.borne_readmissions
+    return {
+        "borne_per_episode": mean(borne_per_episode(share, index_cost, p_r, readm_cost, included))
     }
 
 

@@ -23,3 +23,6 @@ class FixedStyle:
     def update(self, period: int, style: dict[str, np.ndarray], context=None):
         """The style for the next period: unchanged copies."""
         return {name: values.copy() for name, values in style.items()}
+
+    def set_coordination(self, coordination: np.ndarray) -> None:
+        """Coordination per team changed: fixed styles do not respond."""

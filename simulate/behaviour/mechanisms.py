@@ -9,7 +9,8 @@ searches it, the population and the world carry it and the physicians table writ
 
 The state a mechanism keeps over a run lives on its instance: the motivation stock
 (crowding-out), the published dashboard and norms (peer pressure, lead influence), the
-public ranking and referral shares (referral shift). Pure numpy, no SimPy.
+public ranking and referral shares (referral shift), the investments in coordination
+(organisational response, in its own module ``organisation``). Pure numpy, no SimPy.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
+from simulate.behaviour.organisation import OrganisationalResponse
 from simulate.incentives.targeting import PEER_OWNER
 
 
@@ -340,7 +342,15 @@ class ReferralShift:
 
 MECHANISMS: dict[str, type] = {
     cls.name: cls
-    for cls in (Multitasking, Selection, CrowdingOut, PeerPressure, LeadInfluence, ReferralShift)
+    for cls in (
+        Multitasking,
+        Selection,
+        CrowdingOut,
+        PeerPressure,
+        LeadInfluence,
+        ReferralShift,
+        OrganisationalResponse,
+    )
 }
 """Every mechanism by name: adding one is a class here, its scenario section, one test.
 The order is that of the style dimensions they add."""

@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from simulate.cli.common import app
 from simulate.cli.signals import run_command_line
 
-_COMMANDS = ("run", "validate", "catalog", "compare", "report", "sweep", "psa", "app_command")
+_COMMANDS = (
+    "run",
+    "validate",
+    "catalog",
+    "compare",
+    "report",
+    "sweep",
+    "psa",
+    "calibrate",
+    "app_command",
+)
 for _command in _COMMANDS:
     importlib.import_module(f"simulate.cli.{_command}")
 

@@ -71,6 +71,27 @@ PerspectiveOption = Annotated[
         "payer (payment_total) or resource (cost)."
     ),
 ]
+WindowOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--window",
+        help="A window of the effects table, NAME=FIRST-LAST in months from 1 "
+        "(during=13-30). Repeatable. Default: the policy phases before / during / after.",
+        show_default=False,
+    ),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Effects by subgroup of physicians: team, targeted or baseline-quartile:METRIC.",
+        show_default=False,
+    ),
+]
+LevelOption = Annotated[
+    str,
+    typer.Option("--level", help="Effects per organisation, team or physician."),
+]
 
 
 @app.command()
@@ -84,6 +105,9 @@ def compare(
     reference: ReferenceOption = None,
     thresholds: ThresholdOption = None,
     perspective: PerspectiveOption = None,
+    window: WindowOption = None,
+    by: ByOption = None,
+    level: LevelOption = "organisation",
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
     animate: AnimateOption = False,
@@ -91,9 +115,13 @@ def compare(
 ) -> None:
     """Compare scenario variants under common random numbers: the decision in words, paired
     differences with 95% CIs, ICER, net monetary benefit, acceptability curve and
-    frontier; writes tables, a manifest and dashboard.html."""
+    frontier, and effects by phase and subgroup; writes tables, a manifest and
+    dashboard.html."""
+    from simulate.compare.core import check_effect_options
+    from simulate.compare.effects_table import print_effects
     from simulate.compare.table import print_comparison
     from simulate.compare.variants import load_variants, with_options
+    from simulate.compare.window import parse_window
     from simulate.experiment.executors import default_workers
 
     try:
@@ -106,6 +134,8 @@ def compare(
             replications=replications,
             seed=seed,
         )
+        windows = [parse_window(text) for text in window or []]
+        check_effect_options(variant_set, windows, by, level)
         directory = out_dir if out_dir is not None else Path("results") / variant_set.name
         check_results_target(directory, "comparison", overwrite)
     except ScenarioError as error:
@@ -114,7 +144,19 @@ def compare(
         for note in variant_set.notes:
             err.print(f"note: {escape(note)}", highlight=False)
     n_workers = workers or default_workers()
-    comparison = _run(variant_set, n_workers, quiet)
+    comparison = _run(variant_set, n_workers, quiet, (windows, by, level))
+    _write(comparison, directory, n_workers, (no_report, animate), overwrite)
+    if not quiet:
+        print_comparison(out, comparison)
+        print_effects(out, comparison)
+        out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _write(
+    comparison, directory: Path, n_workers: int, report: tuple[bool, bool], overwrite: bool
+) -> None:
+    """Write the comparison folder (``report`` = (no_report, animate)) and print the
+    guard-rail warnings."""
     per_variant, warnings = _warnings(comparison)
     write_results(
         directory,
@@ -124,21 +166,20 @@ def compare(
                 extra={"workers": n_workers, "warnings": warnings},
                 variant_extra={k: {"warnings": v} for k, v in per_variant.items()},
             ),
-            no_report=no_report,
-            animate=animate,
+            no_report=report[0],
+            animate=report[1],
         ),
         kind="comparison",
         overwrite=overwrite,
     )
     print_warnings(warnings)
-    if not quiet:
-        print_comparison(out, comparison)
-        out.print(f"comparison written to [bold]{escape(str(directory))}[/]", highlight=False)
 
 
-def _run(variant_set, n_workers: int, quiet: bool):
+def _run(variant_set, n_workers: int, quiet: bool, effects: tuple):
     """Every variant's replications on one pool, with a progress bar; a stopping signal
-    ends the command with one line (nothing is written: a comparison is whole or absent)."""
+    ends the command with one line (nothing is written: a comparison is whole or absent).
+    ``effects`` = (windows, by, level) of the effects table; bad ones (``--by targeted``
+    without targeting) end it with one line and status 2."""
     from simulate.compare.core import run_comparison
 
     total = len(variant_set.variants) * variant_set.replications
@@ -153,8 +194,13 @@ def _run(variant_set, n_workers: int, quiet: bool):
             return run_comparison(
                 variant_set,
                 workers=n_workers,
+                windows=effects[0],
+                by=effects[1],
+                level=effects[2],
                 on_done=lambda done: (honour_pending(), progress.update(task, completed=done)),
             )
+    except ScenarioError as error:
+        fail(error)
     except (KeyboardInterrupt, Interrupted) as stop:
         signum = stop_signal(stop)
         written()  # nothing to write

@@ -81,7 +81,8 @@ def _size(plan) -> str:
     n = len(plan.variant_set.variants)
     return (
         f"{plan.variant_set.name}: {plan.spec.draws} draws ({plan.spec.method}) x {n} variants x "
-        f"{plan.replications} replications = {plan.n_runs} runs"
+        f"{plan.replications} replications, with {len(plan.tornado)} tornado settings = "
+        f"{plan.n_runs} runs"
     )
 
 
@@ -126,7 +127,14 @@ def _print_decision(directory: Path) -> None:
     out.print(table)
     if thresholds:
         evpi = decision[f"evpi_{thresholds[0]}"].iloc[0]
+        column = f"population_evpi_{thresholds[0]}"
+        population = (
+            f"; {number(decision[column].iloc[0])} for the population over the decision's years"
+            if column in decision
+            else ""
+        )
         out.print(
-            f"EVPI at {number(float(thresholds[0]))} per QALY: {number(evpi)} per period",
+            f"EVPI at {number(float(thresholds[0]))} per QALY: {number(evpi)} per period"
+            + population,
             highlight=False,
         )

@@ -1,4 +1,4 @@
-"""What `sweep` and `psa` share: designs whose runs are kept one by one in a run store.
+"""What `sweep`, `psa` and `calibrate` share: designs whose runs are kept one by one in a run store.
 
 Check the executor options, open the store (new, resumed or replaced), run what is
 missing with a progress bar and signals honoured, then write the results: after an
@@ -92,7 +92,7 @@ def open_store(directory: Path, kind: str, plan, *, resume: bool, overwrite: boo
             _clear(directory)
     store = RunStore(store_path, plan.fingerprint(), plan.evaluator.metrics)
     try:
-        store.verify(plan.design.n_points, plan.replications)
+        store.verify(plan.n_runs // plan.replications, plan.replications)
     except ScenarioError:
         store.close()
         raise
@@ -133,16 +133,18 @@ def run_stored(
     executor_options: dict[str, Any],
     quiet: bool,
     on_row: Callable[[dict[str, float]], object] | None = None,
+    drive: Callable[..., object] | None = None,
 ) -> Session:
     """Run every missing (point, replication) of ``plan``'s design into ``store`` with a
     progress bar; a stopping signal ends the loop and is reported in the session (runs committed so
-    far stay). An executor that cannot start ends the command with one line, status 2."""
+    far stay). An executor that cannot start ends the command with one line, status 2.
+    ``drive(executor, store, on_done)`` replaces running the design (a calibration's
+    adaptive stages); it commits to ``store`` and calls ``on_done(total stored)``."""
     from simulate.experiment.executors import make_executor
     from simulate.sweep.runner import run_design
 
-    design, evaluator, replications = plan.design, plan.evaluator, plan.replications
     session = Session(already=store.count())
-    total = design.n_points * replications
+    total = plan.n_runs
     progress = progress_bar(label, "runs {task.fields[rate]}", quiet=quiet)
     started = time.perf_counter()
     try:
@@ -161,9 +163,18 @@ def run_stored(
                     progress.update(task, completed=stored, rate=f"{rate:.2f}/s")
                     honour_pending()
 
-                run_design(
-                    design, evaluator, replications, executor, store, on_done=advance, on_row=on_row
-                )
+                if drive is not None:
+                    drive(executor, store, advance)
+                else:
+                    run_design(
+                        plan.design,
+                        plan.evaluator,
+                        plan.replications,
+                        executor,
+                        store,
+                        on_done=advance,
+                        on_row=on_row,
+                    )
     except (KeyboardInterrupt, Interrupted) as stop:
         session.stopped_by = stop_signal(stop)  # further signals wait: the store gets written
         session.code = EXIT_INTERRUPTED[session.stopped_by]

@@ -15,11 +15,21 @@ import numpy as np
 import pandas as pd
 
 from simulate.accounts.metrics import METRIC_UNITS, METRICS
+from simulate.compare.by_phase import variant_effects
 from simulate.compare.decision import decide
+from simulate.compare.discounting import discounted_window
 from simulate.compare.economics import economics, perspective_cost
 from simulate.compare.paired import paired_table
+from simulate.compare.subgroups import parse_by
 from simulate.compare.variants import PERSPECTIVES, VariantSet, load_variants, with_options
-from simulate.compare.window import window_values
+from simulate.compare.window import (
+    ORGANISATION,
+    Window,
+    check_level,
+    check_windows,
+    parse_window,
+    window_values,
+)
 from simulate.experiment.executors import map_ordered
 from simulate.experiment.replications import ReplicationJob, RunResult, build_result, run_job
 from simulate.output.store import (
@@ -32,7 +42,7 @@ from simulate.output.store import (
     write_text,
 )
 
-TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac", "window")
+TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac", "window", "effects")
 """Tables written at the top of a comparison folder (CSV, and Parquet where possible)."""
 VARIANTS_FOLDER = "variants"
 
@@ -58,6 +68,11 @@ class Comparison:
     """(maximum, step) of the acceptability grid, currency units per QALY (widened from
     the settings to reach every ICER)."""
     elapsed_seconds: float = 0.0
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """variant x window x unit (x subgroup) x metric: paired differences from the
+    reference, absolute and relative (%), with 95% CIs (``compare.by_phase``)."""
+    effects_by: dict[str, Any] = field(default_factory=dict)
+    """How ``effects`` was cut: windows (``NAME=FIRST-LAST``), level and subgroups."""
 
     @property
     def reference(self) -> str:
@@ -72,6 +87,7 @@ class Comparison:
             "ce_replications": self.ce_replications,
             "ceac": self.ceac,
             "window": self.window,
+            "effects": self.effects,
         }
 
     def manifest(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -95,6 +111,7 @@ class Comparison:
             "thresholds": list(s.thresholds),
             "perspective": s.perspective,
             "perspective_cost": PERSPECTIVES[s.perspective],
+            "discount": s.discount.as_dict(),
             "ceac": {
                 "max": self.ceac_grid[0],
                 "step": self.ceac_grid[1],
@@ -108,6 +125,7 @@ class Comparison:
             "source_files": list(vs.files),
             "overrides": list(vs.overrides),
             "notes": list(vs.notes),
+            "effects": self.effects_by,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "command": list(sys.argv),
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -162,11 +180,15 @@ def run_comparison(
     *,
     workers: int = 1,
     on_done: Callable[[int], object] | None = None,
+    windows: Sequence[Window] | None = None,
+    by: str | None = None,
+    level: str = ORGANISATION,
 ) -> Comparison:
     """Run all variant x replication jobs on one pool of ``workers`` processes and compare.
 
     The numbers do not depend on ``workers``: replication k of every variant is seeded
     from (seed, k), so variants see the same patients (common random numbers).
+    ``windows``, ``by`` and ``level`` cut the effects table (:func:`build_comparison`).
     """
     started = time.perf_counter()
     n = variant_set.replications
@@ -178,14 +200,35 @@ def run_comparison(
         v.name: build_result(v.scenario, done[i * n : (i + 1) * n], elapsed_seconds=elapsed)
         for i, v in enumerate(variant_set.variants)
     }
-    return build_comparison(variant_set, results, elapsed_seconds=elapsed)
+    return build_comparison(
+        variant_set, results, elapsed_seconds=elapsed, windows=windows, by=by, level=level
+    )
 
 
 def build_comparison(
-    variant_set: VariantSet, results: dict[str, RunResult], *, elapsed_seconds: float = 0.0
+    variant_set: VariantSet,
+    results: dict[str, RunResult],
+    *,
+    elapsed_seconds: float = 0.0,
+    windows: Sequence[Window] | None = None,
+    by: str | None = None,
+    level: str = ORGANISATION,
 ) -> Comparison:
-    """The comparison tables from each variant's finished run."""
+    """The comparison tables from each variant's finished run.
+
+    ``effects``: each variant against the reference per window (default: the policy
+    phases, before / during / after), unit of ``level`` and subgroup ``by``
+    (:func:`simulate.compare.by_phase.variant_effects`); ScenarioError on bad ones.
+    """
     settings = variant_set.settings
+    effects = variant_effects(
+        {v.name: v.scenario for v in variant_set.variants},
+        {v.name: results[v.name].replications for v in variant_set.variants},
+        settings.reference,
+        windows,
+        by,
+        level,
+    )
     values = {
         v.name: window_values(v.scenario, results[v.name].replications)
         for v in variant_set.variants
@@ -194,7 +237,12 @@ def build_comparison(
     window = window[["variant", *[c for c in window.columns if c != "variant"]]]
     paired = paired_table(values, settings.reference, METRICS, METRIC_UNITS)
     replications = values[settings.reference]["replication"].to_numpy()
-    ordered = {name: t.sort_values("replication") for name, t in values.items()}
+    ordered = {  # the economics use discounted costs and QALYs (compare.discounting)
+        v.name: discounted_window(
+            v.scenario, results[v.name].replications, settings.discount
+        ).sort_values("replication")
+        for v in variant_set.variants
+    }
     econ = economics(
         cost={name: perspective_cost(t, settings.perspective) for name, t in ordered.items()},
         qalys={name: t["qalys"].to_numpy(dtype=float) for name, t in ordered.items()},
@@ -216,6 +264,8 @@ def build_comparison(
         ceac=econ.ceac,
         ceac_grid=(econ.ceac_max, econ.ceac_step),
         elapsed_seconds=elapsed_seconds,
+        effects=effects,
+        effects_by={"windows": _windows_of(effects), "level": level, "by": by},
     )
 
 
@@ -230,12 +280,18 @@ def compare(
     perspective: str | None = None,
     workers: int = 1,
     on_done: Callable[[int], object] | None = None,
+    windows: Sequence[Window | str] | None = None,
+    by: str | None = None,
+    level: str = ORGANISATION,
 ) -> Comparison:
     """Compare scenarios: one file with a ``variants:`` section, or two or more files.
 
     ``overrides`` (``dotted.path=value``) apply to every variant; ``replications`` and
     ``seed`` replace those of every variant; ``reference``, ``thresholds`` (currency
-    units per QALY) and ``perspective`` replace the file's settings. Raises
+    units per QALY) and ``perspective`` replace the file's settings. ``windows``
+    (``Window`` or ``"during=13-30"``; default the policy phases), ``by`` (``team``,
+    ``targeted``, ``baseline-quartile:METRIC``) and ``level`` (``organisation``,
+    ``team``, ``physician``) cut the ``effects`` table. Raises
     :class:`simulate.errors.ScenarioError` on bad input.
     """
     variant_set = with_options(
@@ -246,4 +302,28 @@ def compare(
         replications=replications,
         seed=seed,
     )
-    return run_comparison(variant_set, workers=workers, on_done=on_done)
+    chosen = [w if isinstance(w, Window) else parse_window(w) for w in windows or ()]
+    check_effect_options(variant_set, chosen, by, level)
+    return run_comparison(
+        variant_set, workers=workers, on_done=on_done, windows=chosen, by=by, level=level
+    )
+
+
+def check_effect_options(
+    variant_set: VariantSet, windows: Sequence[Window], by: str | None, level: str
+) -> None:
+    """ScenarioError on windows outside the horizon, an unknown level or subgroup, before
+    anything runs (``--by targeted`` without targeting is found after the run)."""
+    if windows:
+        check_windows(windows, variant_set.variants[0].scenario.horizon_periods)
+    check_level(level)
+    if by is not None:
+        parse_by(by)
+
+
+def _windows_of(effects: pd.DataFrame) -> list[str]:
+    """The windows of an effects table, ``NAME=FIRST-LAST``, in order."""
+    if effects.empty:
+        return []
+    spans = effects[["window", "first_month", "last_month"]].drop_duplicates()
+    return [f"{w}={int(f)}-{int(la)}" for w, f, la in spans.itertuples(index=False)]

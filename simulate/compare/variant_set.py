@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulate.compare.discounting import Discount
 from simulate.errors import ScenarioError
 from simulate.scenario.messages import _line_for
 from simulate.scenario.models import Scenario
@@ -26,7 +27,15 @@ DEFAULT_PERSPECTIVE = "health_system"
 DEFAULT_CEAC_MAX = 100_000.0
 DEFAULT_CEAC_STEP = 1_000.0
 MAX_CEAC_POINTS = 100_000
-SECTION_KEYS = ("reference", "thresholds", "perspective", "ceac_max", "ceac_step", "list")
+SECTION_KEYS = (
+    "reference",
+    "thresholds",
+    "perspective",
+    "ceac_max",
+    "ceac_step",
+    "discount",
+    "list",
+)
 VARIANT_KEYS = ("name", "description", "set", "overrides")
 SHARED_KEYS = ("seed", "replications", "horizon_periods", "warmup_periods", "period_days")
 """What every variant shares: common random numbers and the same comparison window."""
@@ -45,6 +54,8 @@ class Settings:
     """Largest threshold of the acceptability curve (currency units per QALY)."""
     ceac_step: float = DEFAULT_CEAC_STEP
     """Step between the acceptability curve's thresholds (currency units per QALY)."""
+    discount: Discount = field(default_factory=Discount)
+    """Annual discount rates of costs and QALYs (``compare.discounting``)."""
 
 
 @dataclass(frozen=True)

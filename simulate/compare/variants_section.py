@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulate.compare.discounting import DEFAULT_RATE, Discount
 from simulate.compare.variant_set import (
     DEFAULT_CEAC_MAX,
     DEFAULT_CEAC_STEP,
@@ -138,7 +139,30 @@ def _section_settings(section: dict, names: list[str], fail) -> Settings:
         perspective=perspective,
         ceac_max=grid["ceac_max"],
         ceac_step=grid["ceac_step"],
+        discount=_discount(section.get("discount", {}), fail),
     )
+
+
+def _discount(value: Any, fail) -> Discount:
+    """``discount: 0.035`` (both), or ``{costs: 0.035, qalys: 0.015}`` (a missing key
+    keeps its default); each rate a number with 0 <= rate < 1 per year."""
+    where = (*ROOT, "discount")
+    mapping = isinstance(value, dict)
+    if not mapping:
+        value = {"costs": value, "qalys": value}
+    _check_keys(value, ("costs", "qalys"), where, fail)
+    rates = {}
+    for key in ("costs", "qalys"):
+        rate = value.get(key, DEFAULT_RATE)
+        path = (*where, key) if mapping else where
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+            raise fail(
+                "must be an annual discount rate with 0 <= rate < 1 (0.035 is 3.5% a year; "
+                f"0 switches discounting off), or a mapping with costs and qalys (got {rate!r})",
+                path,
+            )
+        rates[key] = float(rate)
+    return Discount(**rates)
 
 
 def _build_variant(

@@ -1,4 +1,5 @@
-"""Base payment schemes: fee-for-service, capitation, salary and bundled (episode) payment.
+"""Base payment schemes: fee-for-service, capitation, salary and bundled (episode) payment,
+and who bears the cost of care (risk-bearing payment: ``incentives.risk_bearing``).
 
 Each scheme present in the scenario is paid in full, so a mix is the sum of its parts
 (Ellis & McGuire's mixed payment: a fixed part plus a part that varies with services).
@@ -34,6 +35,15 @@ class BasePayment:
     readmission_units: float = 1.0
     """Units of intensity a readmission episode delivers per unit of the physician's
     intensity (the clinical ``readmission_cost_share``)."""
+    cost_share: float = 0.0
+    """Share 0-1 of the resource cost of care the physicians bear (risk-bearing payment)."""
+    borne_readmissions: bool = True
+    """The borne cost includes readmissions: always under capitation (the list's care),
+    under a bundle when it includes them."""
+    borne_by: str = "physician"
+    """Who bears it: 'physician', 'team' or 'organisation'."""
+    split: str = "equal"
+    """How a team's or organisation's borne cost reaches its physicians."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> BasePayment:
@@ -50,6 +60,7 @@ class BasePayment:
         salary = (
             payment.salary.annual * scenario.period_days / DAYS_PER_YEAR if payment.salary else 0.0
         )
+        risk = payment.risk_bearing
         return cls(
             fee_per_intensity=fees,
             fee_pays_readmissions=ffs.pays_readmissions if ffs else False,
@@ -58,6 +69,10 @@ class BasePayment:
             capitation_per_period=capitation,
             salary_per_period=salary,
             readmission_units=scenario.clinical.readmission_cost_share,
+            cost_share=risk.cost_share,
+            borne_readmissions=bundle.readmissions_included if bundle else True,
+            borne_by=risk.borne_by,
+            split=risk.split,
         )
 
     def episode_payment(

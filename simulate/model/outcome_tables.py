@@ -23,6 +23,8 @@ class OutcomeTables:
 
     def __init__(self, scenario: Scenario, payment: BasePayment, population: Population) -> None:
         self.scenario, self.payment = scenario, payment
+        self.coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
+        """Coordination in force per team (the organisational response may raise it)."""
         self._style_free()
         self.refresh(population)
 
@@ -67,7 +69,7 @@ class OutcomeTables:
         rr = np.array([k.relative_risk for k in classes])[None, None, :]
         weight = np.array([k.cost_weight for k in classes])[None, None, :]
         base_cost = np.array([c.base_cost for c in conds])[None, :, None]
-        coordination = np.array([t.team_based_care.coordination for t in s.teams])[pop.team]
+        coordination = self.coordination[pop.team]
         p_comp = outcomes.complication_probability(
             np.array([c.complication_rate for c in conds])[None, :, None],
             rr,

@@ -70,11 +70,11 @@ class ReplicationResult:
     unpaid_line_items: list = field(default_factory=list, repr=False)
     """Incentive line items falling due after the horizon."""
     episode_log: list[tuple] | None = field(default=None, repr=False)
-    targeted: np.ndarray | None = None
+    targeted: np.ndarray | None = field(default=None, repr=False)
+    """[period, physician] bool, True where the physician was in a rule's or dashboard's
+    target set that period (None: nothing targets physicians)."""
     rule_bindings: list[dict[str, int]] = field(default_factory=list, repr=False)
     """Per incentive rule: how often its cap or gate bound (``Payer.bindings``)."""
-    """True where the physician was in a target set that period [period, physician]
-    (bool); None when nothing in the scenario targets (``incentives.targeting``)."""
 
     @property
     def intensity(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from simulate.behaviour.mechanisms import STYLE_DIMENSIONS, ReferralShift, Selec
 from simulate.incentives.base_payment import BasePayment
 from simulate.incentives.payer import Payer
 from simulate.model.arrivals import Draws, patient_draws
+from simulate.model.margins import Margins
 from simulate.model.outcome_tables import OutcomeTables
 from simulate.model.population import draw_population
 from simulate.model.result import PatientTally, ReplicationResult
@@ -76,6 +77,7 @@ class World:
 
         self._set_up_queues(n_teams)
         self._set_up_routing()
+        self._set_up_organisation()
         self.payer = Payer(scenario, self.population.team, self.streams.get)
         self._targeted = (
             np.zeros((scenario.horizon_periods, self.population.size), dtype=bool)
@@ -119,6 +121,14 @@ class World:
         """Each physician's published rank by value within their team (0: best)."""
         self._route_cut = self.referral.route_cut
         """Cumulative routing shares in force per condition (public reporting shifts them)."""
+
+    def _set_up_organisation(self) -> None:
+        """Who bears the cost of care and the organisation's investments (``margins``)."""
+        self.margins = Margins(self.scenario, self.payment, self.population.team)
+        self._bearing = self.margins.bearing
+        self._borne_readmissions = self.margins.borne_readmissions
+        self._borne = self.margins.borne  # updated in place
+        self.organisation = self.margins.organisation
 
     def _slots(self, team_index: int) -> list[int]:
         """Physician id of each treatment slot of a team, interleaved so load is shared."""
@@ -252,6 +262,8 @@ class World:
         row = self.ledger.current[i]
         row[_EPISODES] += 1
         row[_COST] += cost
+        if self._bearing:
+            self._borne[i] += cost
         row[_QALY] += qaly
         row[_RECOV] += recovery
         row[_INTENS] += intensity
@@ -297,6 +309,8 @@ class World:
         self._free[team].append(j)
         tally.in_treatment -= 1
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
+        if self._borne_readmissions:
+            self._borne[i] += r_cost
         treating = self.ledger.current[j]
         treating[_READM_EP] += 1
         treating[_P_FFS] += fee
@@ -321,6 +335,8 @@ class World:
         for row in self.ledger.current:
             row[_P_CAP] += self.payment.capitation_per_period
             row[_P_SAL] += self.payment.salary_per_period
+        if self._bearing or self.organisation is not None:
+            self.margins.book(self.ledger.current)
         pop = self.population
         for name, history in self._style_history.items():
             history[period] = pop.style[name]
@@ -332,12 +348,18 @@ class World:
             self._targeted[period] = self.payer.targets.targeted(period)
         if self._public:
             self.referral.at_close(period, self.ledger)
+        invested = self.organisation is not None and self.organisation.at_close(
+            period, self.ledger, self.payer
+        )
+        if invested:
+            self.behaviour.set_coordination(self.organisation.coordination)
+            self.tables.coordination = self.organisation.coordination.copy()
         before = dict(pop.style)
         pop.set_style(
             self.behaviour.update(period, before, BehaviourContext(period, self.ledger, self.payer))
         )
-        if any(not np.array_equal(before[k], v) for k, v in pop.style.items()):
-            self.tables.refresh(pop)  # only when some physician's style changed
+        if invested or any(not np.array_equal(before[k], v) for k, v in pop.style.items()):
+            self.tables.refresh(pop)  # only when some style (or coordination) changed
 
     # ------------------------------------------------------------------------- run
     def run(self) -> ReplicationResult:

@@ -22,12 +22,21 @@ from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import one_line
 
 MANIFEST = "manifest.json"
-KINDS = ("run", "comparison", "sweep", "psa")
+KINDS = ("run", "comparison", "sweep", "psa", "calibration")
 WRITTEN = {
     "run": ("manifest.json", "dashboard.html", "report", "*.csv", "*.parquet"),
     "comparison": ("manifest.json", "dashboard.html", "report", "variants", "*.csv", "*.parquet"),
     "sweep": ("manifest.json", "figures", "*.csv", "*.parquet", "runs.sqlite*"),
     "psa": ("manifest.json", "dashboard.html", "report", "*.csv", "*.parquet", "runs.sqlite*"),
+    "calibration": (
+        "manifest.json",
+        "dashboard.html",
+        "report",
+        "best.yaml",
+        "*.csv",
+        "*.parquet",
+        "runs.sqlite*",
+    ),
 }
 """What the project writes in a results folder of each kind (names and patterns)."""
 OWNER = ".valuesim-owner"

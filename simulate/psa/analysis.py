@@ -20,7 +20,7 @@ from simulate.compare.economics import (
     probability_most_cost_effective,
     threshold_label,
 )
-from simulate.psa.value_of_information import evpi, evppi, expected_loss
+from simulate.psa.value_of_information import evpi, evppi, expected_loss, population_value
 
 PERSPECTIVE_COST = {
     "health_system": ("cost", "payment_total"),
@@ -167,3 +167,31 @@ def _matrix(means: pd.DataFrame, column: str, names: Sequence[str]) -> np.ndarra
     """[draw, variant] of ``column``, variants in ``names`` order."""
     wide = means.pivot(index="draw", columns="variant", values=column)
     return wide.loc[:, list(names)].to_numpy(dtype=float)
+
+
+def population_factor(
+    people_per_period: float, population: float, years: int, annual_rate: float
+) -> float:
+    """From a net benefit per period of the simulated organisation to the population's over
+    the decision's horizon: divide by the people the organisation treats per period (a
+    value per person), times the people affected per year over ``years`` discounted at
+    ``annual_rate`` (:func:`population_value`)."""
+    if not people_per_period > 0:
+        return float("nan")
+    return population_value(1.0 / people_per_period, population, years, annual_rate)
+
+
+def with_population(
+    decision: pd.DataFrame, evppi: pd.DataFrame | None, factor: float, thresholds
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The decision table with ``population_evpi_<λ>`` and the EVPPI table with
+    ``population_evppi`` and its standard error: the per-period values times ``factor``."""
+    decision = decision.copy()
+    for t in thresholds:
+        label = threshold_label(t)
+        decision[f"population_evpi_{label}"] = decision[f"evpi_{label}"] * factor
+    if evppi is not None:
+        evppi = evppi.assign(
+            population_evppi=evppi["evppi"] * factor, population_evppi_se=evppi["evppi_se"] * factor
+        )
+    return decision, evppi

@@ -2,9 +2,9 @@
 that is its schema and its behaviour (``ppf``: a uniform draw in (0, 1) to a value).
 
 Beta for probabilities and shares of one, gamma and lognormal for costs and positive
-quantities, normal, uniform and triangular where bounds or a symmetric error are what is
-known, Dirichlet for a set of shares that sum to one (Briggs, Claxton & Sculpher 2006,
-*Decision Modelling for Health Economic Evaluation*, ch. 4). ``mean`` with ``se``
+quantities, normal, uniform, log-uniform and triangular where bounds or a symmetric
+error are what is known, Dirichlet for a set of shares that sum to one (Briggs, Claxton
+& Sculpher 2006, *Decision Modelling for Health Economic Evaluation*, ch. 4). ``mean`` with ``se``
 (method of moments) may replace the shape parameters of beta, gamma and lognormal.
 """
 
@@ -155,6 +155,25 @@ class Uniform(_Distribution):
         return stats.uniform(self.low, self.high - self.low)
 
 
+class LogUniform(_Distribution):
+    """Log-uniform (reciprocal) on [low, high], 0 < low < high: the log of the value is
+    uniform, so each factor of ten is equally likely (for scales known only to an order
+    of magnitude)."""
+
+    type: Literal["loguniform"]
+    low: float = Field(gt=0, description="Lower bound (> 0), the value's unit.")
+    high: float = Field(gt=0, description="Upper bound, the value's unit.")
+
+    @model_validator(mode="after")
+    def _order(self) -> LogUniform:
+        if not self.low < self.high:
+            raise ValueError("low must be below high")
+        return self
+
+    def frozen(self):
+        return stats.loguniform(self.low, self.high)
+
+
 class Triangular(_Distribution):
     """Triangular on [low, high] with its peak at ``mode``."""
 
@@ -208,7 +227,7 @@ class Dirichlet(_Distribution):
 
 
 Distribution = Annotated[
-    Beta | Gamma | LogNormal | Normal | Uniform | Triangular | Dirichlet,
+    Beta | Gamma | LogNormal | Normal | Uniform | LogUniform | Triangular | Dirichlet,
     Field(discriminator="type"),
 ]
 """Any distribution of the ``uncertainty:`` section, chosen by its ``type``."""

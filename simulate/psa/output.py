@@ -14,91 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from simulate.compare.economics import (
-    ceac_range,
-    ceac_thresholds,
-    frontier,
-    net_monetary_benefit,
-    probability_most_cost_effective,
-    threshold_label,
-)
 from simulate.output.store import package_versions, scenario_hash, write_table, write_text
-from simulate.psa.analysis import (
-    decision_under_uncertainty,
-    draw_means,
-    evppi_table,
-    variance_split,
-    with_perspective_cost,
-)
 from simulate.psa.plan import PSAPlan
-from simulate.psa.value_of_information import expected_loss
+from simulate.psa.tables import decision_tables, runs_table
 from simulate.sweep.store import STORE_NAME, RunStore
 
 MANIFEST = "manifest.json"
-MIN_DRAWS_FOR_EVPPI = 50
-"""Fewer draws than this give no EVPPI: the metamodel needs data to fit (Strong et al.
-2014 used 1,000 or more; the standard error shows how precise it is)."""
-
-
-def runs_table(plan: PSAPlan, stored: pd.DataFrame) -> pd.DataFrame:
-    """One row per finished run: draw, variant (name), replication, metrics."""
-    names = plan.variant_set.names
-    points = np.asarray(plan.design.values, dtype=int)
-    index = stored["point"].to_numpy(dtype=int)
-    runs = stored.assign(draw=points[index, 0], variant=[names[v] for v in points[index, 1]])
-    columns = ["draw", "variant", "replication", *plan.evaluator.metrics]
-    return runs[columns].sort_values(["draw", "variant", "replication"], ignore_index=True)
-
-
-def complete_draws(runs: pd.DataFrame, plan: PSAPlan) -> pd.DataFrame:
-    """The runs of the draws every variant finished all replications of."""
-    needed = len(plan.variant_set.names) * plan.replications
-    counts = runs.groupby("draw")["replication"].size()
-    return runs[runs["draw"].isin(counts[counts == needed].index)]
-
-
-def psa_table(means: pd.DataFrame, thresholds: list[float]) -> pd.DataFrame:
-    """draw x variant: cost, QALYs and NMB at each threshold (currency units per period)."""
-    table = means[["draw", "variant", "cost", "qalys"]].copy()
-    for t in thresholds:
-        table[f"nmb_{threshold_label(t)}"] = net_monetary_benefit(table["cost"], table["qalys"], t)
-    return table
-
-
-def curves(
-    means: pd.DataFrame, names: list[str], thresholds: list[float], maximum: float, step: float
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(ceac with the frontier, expected loss) over a threshold grid reaching the ICERs."""
-    cost = means.pivot(index="draw", columns="variant", values="cost")[names].to_numpy(float)
-    qalys = means.pivot(index="draw", columns="variant", values="qalys")[names].to_numpy(float)
-    mean_cost, mean_qalys = cost.mean(axis=0), qalys.mean(axis=0)
-    icers = [
-        (mean_cost[i] - mean_cost[0]) / (mean_qalys[i] - mean_qalys[0])
-        for i in range(1, len(names))
-        if mean_qalys[i] != mean_qalys[0]
-    ]
-    grid = ceac_thresholds(*ceac_range(maximum, step, icers), thresholds)
-    best = frontier(cost.T, qalys.T, grid)
-    ceac = pd.DataFrame(
-        {
-            "threshold": np.repeat(grid, len(names)),
-            "variant": np.tile(names, len(grid)),
-            "probability": probability_most_cost_effective(cost.T, qalys.T, grid).reshape(-1),
-            "optimal": (best[:, None] == np.arange(len(names))[None, :]).reshape(-1),
-        }
-    )
-    loss = [expected_loss(net_monetary_benefit(cost, qalys, t)) for t in grid]
-    losses = pd.DataFrame(
-        {
-            "threshold": np.repeat(grid, len(names)),
-            "variant": np.tile(names, len(grid)),
-            "expected_loss": np.asarray(loss).reshape(-1),
-        }
-    )
-    return ceac, losses
 
 
 def write_outputs(
@@ -111,9 +34,8 @@ def write_outputs(
 ) -> dict[str, Any]:
     """Write the tables, the manifest and (``figures``) report/ and dashboard.html from
     the store; returns the manifest."""
-    settings = plan.variant_set.settings
     names = plan.variant_set.names
-    thresholds = list(settings.thresholds)
+    thresholds = list(plan.variant_set.settings.thresholds)
     runs = runs_table(plan, store.table())
     table_info: dict[str, Any] = {}
 
@@ -123,28 +45,14 @@ def write_outputs(
 
     put(runs, "runs")
     put(plan.draws.reset_index(), "draws")
-    usable = with_perspective_cost(complete_draws(runs, plan), settings.perspective)
-    n_draws = int(usable["draw"].nunique())
-    skipped: dict[str, str] = {}
-    if n_draws >= 2:
-        means = draw_means(usable)
-        put(psa_table(means, thresholds), "psa")
-        put(decision_under_uncertainty(means, names, settings.reference, thresholds), "decision")
-        put(variance_split(usable, thresholds[0], settings.reference), "variance")
-        ceac, losses = curves(means, names, thresholds, settings.ceac_max, settings.ceac_step)
-        put(ceac, "ceac")
-        put(losses, "expected_loss")
-        if n_draws >= MIN_DRAWS_FOR_EVPPI:
-            groups = {p.name: list(p.paths) for p in plan.spec.parameters}
-            draws = plan.draws.loc[sorted(usable["draw"].unique())]
-            put(evppi_table(means, draws, names, thresholds[0], groups), "evppi")
-        else:
-            skipped["evppi"] = f"{n_draws} complete draws; EVPPI needs {MIN_DRAWS_FOR_EVPPI}"
-    else:
-        skipped["all"] = "fewer than 2 complete draws: resume the PSA to get its tables"
+    tables, skipped, added = decision_tables(plan, runs)
+    for stem, table in tables.items():
+        put(table, stem)
+    n_draws = int(tables["psa"]["draw"].nunique()) if "psa" in tables else 0
     manifest = {
         **_manifest(plan, runs, n_draws, skipped),
         "compute_seconds": round(store.seconds(), 3),
+        **added,
         **extra,
         "tables": table_info,
         "store": STORE_NAME,
@@ -173,6 +81,7 @@ def _manifest(
         ],
         "thresholds": list(settings.thresholds),
         "perspective": settings.perspective,
+        "discount": settings.discount.as_dict(),
         "uncertainty": plan.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "draws_complete": n_draws,
         "replications_per_draw": plan.replications,
@@ -236,6 +145,8 @@ def write_report(folder: Path, manifest: dict[str, Any], names: list[str], thres
     }
     if not evppi.empty:
         charts["evppi"] = ("Value of learning each parameter", ef.evppi_chart(evppi))
+    if not (tornado := read_table(folder, "tornado", required=False)).empty:
+        charts["tornado"] = ("One parameter at a time (tornado)", ef.tornado_chart(tornado))
     refs = []
     with matplotlib.rc_context(PLAIN_TEXT):
         for stem, (title, figure) in charts.items():
@@ -261,6 +172,10 @@ FIGURE_CAPTIONS = {
     "expected_loss": "What choosing each scheme costs on average against choosing the best "
     "in each draw, by willingness to pay; the lowest curve is the best choice and its height "
     "the EVPI (currency units per period).",
+    "tornado": "Incremental net monetary benefit of the leading scheme against the reference "
+    "at the first threshold (discounted, per period) with each parameter at its 2.5th and "
+    "97.5th percentile and the others at their means; the grey line is all at their means "
+    "(tornado.csv has every scheme).",
     "evppi": "Expected value of partial perfect information per parameter at the first "
     "threshold, with its 95% interval (regression metamodel), and the EVPI (dashed).",
 }

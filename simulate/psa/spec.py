@@ -85,11 +85,29 @@ class UncertaintySpec(BaseModel):
     replications: int | None = Field(
         None, ge=1, le=10_000, description="Replications per draw and variant (inner loop)."
     )
-    parameters: tuple[UncertainParameter, ...] = Field(min_length=1)
+    parameters: tuple[UncertainParameter, ...] = ()
     correlation: tuple[Correlation, ...] = ()
+    from_calibration: str | None = Field(
+        None,
+        description="accepted.csv of a calibration (relative to the scenario file): its "
+        "sets are drawn whole, by weight, as one joint distribution.",
+    )
+    tornado: bool = Field(
+        True, description="Run the one-way settings (each parameter at 2.5%/97.5%)."
+    )
+    population: float | None = Field(
+        None, gt=0, description="People (index episodes) affected by the decision per year."
+    )
+    years: int | None = Field(
+        None, ge=1, le=200, description="Years the decision holds (population EVPI)."
+    )
 
     @model_validator(mode="after")
     def _names(self) -> UncertaintySpec:
+        if not self.parameters and self.from_calibration is None:
+            raise ValueError("give parameters, from_calibration, or both")
+        if (self.population is None) != (self.years is None):
+            raise ValueError("population and years go together (people a year, for how long)")
         seen: set[str] = set()
         for parameter in self.parameters:
             for path in parameter.paths:
@@ -135,7 +153,16 @@ def parse_uncertainty(raw: Any, lines: dict, main_file: str) -> UncertaintySpec:
         raise spec_error(loc, message, lines, main_file) from None
 
 
-DISTRIBUTIONS = ("beta", "gamma", "lognormal", "normal", "uniform", "triangular", "dirichlet")
+DISTRIBUTIONS = (
+    "beta",
+    "gamma",
+    "lognormal",
+    "normal",
+    "uniform",
+    "loguniform",
+    "triangular",
+    "dirichlet",
+)
 """The distribution ``type`` names."""
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import BSpline
 
+from simulate.compare.discounting import discount_factors
+
 
 def evpi(nb: np.ndarray) -> float:
     """Expected value of perfect information (currency units, as ``nb``); 0 when the
@@ -45,10 +47,13 @@ def expected_loss(nb: np.ndarray) -> np.ndarray:
 def population_value(
     per_person: float, population_per_year: float, years: int, annual_discount: float
 ) -> float:
-    """Per-person value x the people affected over ``years``, each year discounted at
-    ``annual_discount`` (year 1 undiscounted): sum_t pop / (1 + r)^(t-1)."""
-    factors = (1.0 + annual_discount) ** -np.arange(years, dtype=float)
-    return float(per_person * population_per_year * factors.sum())
+    """Per-person value x the people affected over ``years``, year y (0, 1, ...) discounted
+    at its midpoint as the window's periods are (``compare.discounting``):
+    per_person x pop x sum_y (1 + r)^-(y + 1/2)."""
+    midpoints = np.arange(years, dtype=float) + 0.5
+    return float(
+        per_person * population_per_year * discount_factors(annual_discount, midpoints).sum()
+    )
 
 
 def spline_basis(x: np.ndarray, knots: int, degree: int = 3) -> np.ndarray:

@@ -15,9 +15,11 @@ from html import escape
 
 import pandas as pd
 
+from simulate.compare.discounting import discount_note
 from simulate.compare.economics import threshold_label
 from simulate.formatting import number, percent, signed
 from simulate.report.data import ComparisonData
+from simulate.report.effects_section import effects_section
 from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
 from simulate.units import period_span
 
@@ -131,7 +133,7 @@ def decision_section(comparison: ComparisonData) -> str:
         "CI excludes zero). NMB = threshold × QALYs − cost. P(cost-effective): share of "
         "replications in which the scheme's NMB beats the reference's; P(best): share in "
         f"which it has the highest NMB of all schemes. Thresholds (willingness to pay per "
-        f"QALY, currency units): {thresholds}."
+        f"QALY, currency units): {thresholds}. {discount_note(m)}"
     )
     return (
         '<section id="decision-section"><h2>The decision</h2>'
@@ -178,6 +180,7 @@ def comparison_dashboard(comparison: ComparisonData, figures: Sequence[FigureRef
     )
     body = (
         decision_section(comparison)
+        + effects_section(comparison.effects)
         + figures_section(figures)
         + '<section id="details"><h2>Details</h2>'
         + full_table(comparison.comparison)

@@ -13,7 +13,7 @@ from simulate.errors import ScenarioError
 
 MANIFEST = "manifest.json"
 RUN_TABLES = ("trajectories", "summary", "physicians", "payments")
-COMPARISON_TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac")
+COMPARISON_TABLES = ("comparison", "cost_effectiveness", "ce_replications", "ceac", "effects")
 
 
 @dataclass
@@ -66,6 +66,8 @@ class ComparisonData:
     ce_replications: pd.DataFrame
     ceac: pd.DataFrame
     variants: dict[str, RunData] = field(default_factory=dict)
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Each variant against the reference by window (and unit or subgroup): effects.csv."""
 
     @property
     def reference(self) -> str:

@@ -6,9 +6,10 @@ strangers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from simulate.compare import window
+from simulate.compare.window import PolicySpan, policy_spans
 from simulate.incentives.rules import describe_amounts, money
 from simulate.units import period_unit
 
@@ -42,45 +43,23 @@ NORMS = {
 }
 
 
-@dataclass(frozen=True)
-class PolicyWindow:
-    """A policy in force from ``start`` to ``end`` (0-based, inclusive; None: to the end)."""
-
-    label: str
-    start: int
-    end: int | None
+PolicyWindow = PolicySpan
+"""A policy's periods in force (the one home: ``simulate.compare.window``)."""
 
 
-def policy_windows(scenario: dict[str, Any]) -> list[PolicyWindow]:
+def policy_windows(scenario: dict[str, Any]) -> list[PolicySpan]:
     """Incentive rules and peer pressure with their periods in force."""
-    windows = []
-    for k, rule in enumerate(scenario.get("incentives") or []):
-        label = str(rule.get("name") or f"{rule.get('type', 'rule')}_{k + 1}")
-        windows.append(
-            PolicyWindow(label, int(rule.get("start_period") or 0), rule.get("end_period"))
-        )
-    peer = scenario.get("peer_pressure") or {}
-    if peer and peer.get("transparency", "none") != "none":
-        windows.append(
-            PolicyWindow(
-                "peer pressure", int(peer.get("start_period") or 0), peer.get("end_period")
-            )
-        )
-    return windows
+    return policy_spans(scenario)
 
 
 def first_policy_start(scenario: dict[str, Any]) -> int | None:
     """The earliest period any policy is in force after period 0 (None: none starts later)."""
-    starts = [w.start for w in policy_windows(scenario) if w.start > 0]
-    return min(starts) if starts else None
+    return window.first_policy_start(policy_spans(scenario))
 
 
 def last_policy_end(scenario: dict[str, Any]) -> int | None:
     """The last period any policy is in force, when every policy ends (None: one runs on)."""
-    windows = policy_windows(scenario)
-    if not windows or any(w.end is None for w in windows):
-        return None
-    return max(int(w.end) for w in windows)
+    return window.last_policy_end(policy_spans(scenario))
 
 
 def span(start: Any, end: Any, unit: str) -> str:
@@ -159,6 +138,14 @@ def describe_payment(scenario: dict[str, Any]) -> list[str]:
         if bundled.get("readmissions_included"):
             text += "; readmissions covered by the bundle"
         lines.append(text + ".")
+    risk = payment.get("risk_bearing") or {}
+    if lines and risk.get("cost_share"):
+        who = risk.get("borne_by", "physician")
+        split = "" if who == "physician" else f", split {risk.get('split', 'equal')}"
+        lines.append(
+            f"Risk bearing: the {who} bears {risk['cost_share']:.0%} of the resource cost of "
+            f"care{split}."
+        )
     return lines or ["No base payment."]
 
 

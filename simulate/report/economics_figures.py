@@ -228,3 +228,34 @@ def evppi_chart(evppi: pd.DataFrame) -> Figure:
     ax.xaxis.set_major_formatter(COMPACT)
     ax.set_xlabel("EVPPI (currency per period), 95% interval")
     return fig
+
+
+def tornado_chart(tornado: pd.DataFrame) -> Figure:
+    """One-way sensitivity of the leading scheme (highest incremental NMB at the base)
+    against the reference: per parameter a bar from the base to the incremental NMB at its
+    2.5th percentile and one to its 97.5th, largest swing on top (rows of ``tornado.csv``)."""
+    lead = tornado.loc[tornado["incremental_nmb_base"].idxmax(), "variant"]
+    rows = tornado[tornado["variant"] == lead].sort_values("swing", ascending=True)
+    fig, (ax,) = new_figure((6.4, 1.8 + 0.45 * max(len(rows), 1)))
+    y = np.arange(len(rows))
+    base = float(rows["incremental_nmb_base"].iloc[0])
+    colours = colour_map(["low", "high"])
+    for level in ("low", "high"):
+        ax.barh(
+            y,
+            rows[f"incremental_nmb_{level}"] - base,
+            left=base,
+            color=colours[level],
+            label=f"parameter at its {'2.5th' if level == 'low' else '97.5th'} percentile",
+            gid=f"tornado_{level}",
+        )
+    labels = [str(p) if len(str(p)) <= 40 else str(p)[:39] + "…" for p in rows["parameter"]]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.axvline(base, color=GREY, lw=1)
+    ax.axvline(0.0, color="#333333", lw=0.8, ls=":")
+    threshold = float(rows["threshold"].iloc[0])
+    ax.set_title(f"{lead} vs {rows['reference'].iloc[0]}")
+    ax.xaxis.set_major_formatter(COMPACT)
+    ax.set_xlabel(f"Incremental NMB at {threshold:,.0f} per QALY (currency per period)")
+    legend_below(fig, [ax])
+    return fig

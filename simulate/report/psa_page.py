@@ -9,6 +9,7 @@ from html import escape
 
 import pandas as pd
 
+from simulate.compare.discounting import discount_note
 from simulate.formatting import number, signed
 from simulate.report.html import FigureRef, data_value, figures_section, page, warnings_block
 
@@ -62,7 +63,9 @@ def information_section(
 ) -> str:
     """EVPI per threshold and the EVPPI table."""
     items = "".join(
-        f"<li>at {float(t):,.0f} per QALY: {number(decision[f'evpi_{t}'].iloc[0])} per period</li>"
+        f"<li>at {float(t):,.0f} per QALY: {number(decision[f'evpi_{t}'].iloc[0])} per period"
+        + _population(decision, f"population_evpi_{t}")
+        + "</li>"
         for t in thresholds
     )
     text = f"<h3>Expected value of perfect information</h3><ul>{items}</ul>"
@@ -85,6 +88,13 @@ def information_section(
             + f"</tr></thead><tbody>{rows}</tbody></table></div>"
         )
     return f'<section id="information"><h2>What learning more is worth</h2>{text}</section>'
+
+
+def _population(decision: pd.DataFrame, column: str) -> str:
+    """``; 1.2M for the population over its years`` when the PSA has a population."""
+    if column not in decision:
+        return ""
+    return f"; {number(decision[column].iloc[0])} for the population over the decision's years"
 
 
 def variance_note(variance: pd.DataFrame) -> str:
@@ -128,7 +138,8 @@ def psa_dashboard(
         "(parameter uncertainty). P(cost-effective): share of draws in which the scheme's net "
         "monetary benefit beats the reference's; P(best): share in which it is the highest of "
         "all. Expected loss: what choosing it costs on average against choosing the best in "
-        "each draw; the optimal choice has the lowest, which equals the EVPI."
+        "each draw; the optimal choice has the lowest, which equals the EVPI. "
+        + discount_note(manifest)
     )
     body = (
         '<section id="decision-section"><h2>The decision under uncertainty</h2>'

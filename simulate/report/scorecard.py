@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from simulate.accounts.catalogue import KEY_METRICS, higher_is_better
+from simulate.compare.window import phase_windows, policy_spans
 from simulate.output.tables import t_interval
 from simulate.report.data import RunData
-from simulate.report.describe import first_policy_start, last_policy_end
 from simulate.report.stats import bootstrap_interval, income_components
 from simulate.units import period_span
 
@@ -83,21 +83,22 @@ class Headline:
 
 
 def trend_windows(run: RunData) -> Trend:
-    """During the policy vs before it (a policy starting after warm-up), and after it ends;
-    else the last quarter against the one before."""
-    start, warm, horizon = first_policy_start(run.scenario), run.warmup, run.horizon
+    """During the policy vs before it (a policy starting after warm-up), and after it ends
+    (the phases of ``simulate.compare.window.policy_windows``); else the last quarter
+    against the one before."""
+    warm, horizon = run.warmup, run.horizon
     unit_days = float(run.scenario.get("period_days", 30.4375))
-    if start is not None and warm < start < horizon:
-        end = last_policy_end(run.scenario)
-        stop = end + 1 if end is not None and start <= end < horizon - 1 else horizon
-        ended = range(stop, horizon)
+    phases = {w.name: w for w in phase_windows(policy_spans(run.scenario), warm, horizon)}
+    if "before" in phases and "during" in phases:
+        before, during = phases["before"].periods, phases["during"].periods
+        ended = phases["after"].periods if "after" in phases else range(0)
         text = (
-            f"{period_span(unit_days, start, stop - 1)} (policy in force) against "
-            f"{period_span(unit_days, warm, start - 1)} (before it, after warm-up)"
+            f"{period_span(unit_days, during[0], during[-1])} (policy in force) against "
+            f"{period_span(unit_days, before[0], before[-1])} (before it, after warm-up)"
         )
         if ended:
-            text += f"; after it ended: {period_span(unit_days, stop, horizon - 1)}"
-        return Trend(text, range(warm, start), range(start, stop), ended)
+            text += f"; after it ended: {period_span(unit_days, ended[0], ended[-1])}"
+        return Trend(text, before, during, ended)
     q = min(3, max(horizon // 2, 1))
     return Trend(
         f"{period_span(unit_days, horizon - q, horizon - 1)} against "

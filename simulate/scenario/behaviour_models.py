@@ -3,7 +3,7 @@ mechanisms they may switch on, and what they see of each other."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
@@ -20,6 +20,8 @@ class MechanismSection(_Model):
     ``simulate.behaviour.mechanisms`` implement them)."""
 
     enabled: bool = False
+    needs_adaptive: ClassVar[bool] = True
+    """It changes how physicians adapt (so it needs ``behaviour.model: adaptive``)."""
 
     def problems(self, scenario: Scenario) -> list[tuple[tuple[str, ...], str]]:
         """What the mechanism, when enabled, needs of the rest of the scenario, as
@@ -101,6 +103,44 @@ class CrowdingOut(MechanismSection):
     )
 
 
+class OrganisationalResponse(MechanismSection):
+    """Organisational response: a team or the organisation invests in care coordination
+    (discharge planning, transitional care) when the incentive money it expects to gain by
+    it exceeds its cost. Works with fixed or adaptive physicians."""
+
+    needs_adaptive: ClassVar[bool] = False
+    enabled: bool = Field(
+        False,
+        description="Let teams (or the organisation) invest in coordination when the penalty "
+        "avoided or bonus won by it exceeds its cost (hospitals facing the readmissions "
+        "penalty invested in discharge planning and transitional care).",
+    )
+    level: Literal["team", "organisation"] = Field(
+        "team", description="Who decides and pays: each team, or the organisation for all teams."
+    )
+    coordination_step: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Coordination (0-1) one investment adds to each of the unit's teams "
+        "(capped at 1). Assumption: no published figure.",
+    )
+    cost_per_period: float = Field(
+        2000.0,
+        ge=0,
+        description="Cost of one investment, currency per team per period from the decision "
+        "on (resource cost, paid out of the unit's physicians' margin). Assumption: no "
+        "published figure.",
+    )
+    lag: int = Field(
+        3,
+        ge=0,
+        le=120,
+        description="Periods from the decision until coordination rises (hiring, setting up "
+        "discharge planning). Assumption: no published figure.",
+    )
+
+
 class Behaviour(_Model):
     """How physicians change their practice style over time."""
 
@@ -142,6 +182,7 @@ class Behaviour(_Model):
     selection: Selection = Field(default_factory=Selection)
     multitasking: Multitasking = Field(default_factory=Multitasking)
     crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
+    organisational_response: OrganisationalResponse = Field(default_factory=OrganisationalResponse)
 
     def mechanisms(self) -> dict[str, MechanismSection]:
         """The mechanism sections, by field name, in schema order."""

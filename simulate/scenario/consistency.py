@@ -160,7 +160,7 @@ def mechanisms_need_adaptive(scenario: Scenario) -> Problems:
             f"(the model is '{model}')",
         )
         for part, section in scenario.behaviour.mechanisms().items()
-        if section.enabled
+        if section.enabled and section.needs_adaptive
     ]
 
 
@@ -207,6 +207,21 @@ def capitation_payable(scenario: Scenario) -> Problems:
     ]
 
 
+def risk_bearing_has_a_scheme(scenario: Scenario) -> Problems:
+    """Cost sharing applies to a bundle's episodes or a capitated list's care."""
+    payment = scenario.payment
+    if payment.risk_bearing.cost_share == 0 or payment.bundled or payment.capitation:
+        return []
+    return [
+        (
+            ("payment", "risk_bearing", "cost_share"),
+            "a share of the cost of care is borne under bundled payment (the episode) or "
+            "capitation (the list's care); give payment.bundled or payment.capitation, or "
+            "set cost_share: 0",
+        )
+    ]
+
+
 def prices_by_known_condition(scenario: Scenario) -> Problems:
     """Prices by condition name existing conditions, with finite prices >= 0."""
     problems: Problems = []
@@ -236,6 +251,7 @@ CHECKS: tuple[Callable[[Scenario], Problems], ...] = (
     mechanisms_fit_the_world,
     a_base_payment,
     capitation_payable,
+    risk_bearing_has_a_scheme,
     prices_by_known_condition,
 )
 """The consistency checks, in the order their problems are reported."""

@@ -27,7 +27,7 @@ from simulate.scenario.yaml_source import (
     one_line,
 )
 
-EXPERIMENT_SECTIONS = ("variants", "sweep", "uncertainty")
+EXPERIMENT_SECTIONS = ("variants", "sweep", "uncertainty", "calibration")
 """Top-level keys describing experiments on a scenario, kept out of the Scenario model."""
 
 

@@ -3,6 +3,8 @@ salary, bundled); incentive rules live in ``simulate.incentives.rules``."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from simulate.scenario.section import _Model
@@ -49,6 +51,27 @@ class Bundled(_Model):
     )
 
 
+class RiskBearing(_Model):
+    """Risk-bearing payment (supply-side cost sharing, Ellis & McGuire 1986): a share of the
+    resource cost of care is charged to physicians. Under a bundle, the cost of each
+    index episode (and of its readmissions when ``bundled.readmissions_included``); under
+    capitation, the cost of all care of the list (index episodes and readmissions)."""
+
+    cost_share: float = Field(
+        0.0, ge=0, le=1, description="Share 0-1 of the resource cost of care borne (0: none)."
+    )
+    borne_by: Literal["physician", "team", "organisation"] = Field(
+        "physician",
+        description="Who bears it: each physician their own episodes' cost, or the team or "
+        "organisation the cost of all its physicians' episodes (a shared margin).",
+    )
+    split: Literal["equal", "workload"] = Field(
+        "equal",
+        description="How a team's or organisation's borne cost reaches its physicians: in "
+        "equal shares, or in proportion to the index episodes each treated in the period.",
+    )
+
+
 class Payment(_Model):
     """Base payment: any mix of the four schemes; each present one is paid in full."""
 
@@ -56,3 +79,4 @@ class Payment(_Model):
     capitation: Capitation | None = None
     salary: Salary | None = None
     bundled: Bundled | None = None
+    risk_bearing: RiskBearing = Field(default_factory=RiskBearing)
