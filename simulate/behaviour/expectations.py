@@ -107,11 +107,10 @@ def expected_per_episode(
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
     alone, resource cost (readmissions included), resource use (``_style_figures``),
-    QALYs, base payment (and the cost borne under risk-bearing payment), the share of
-    high-risk patients among those treated, and the share of patients kept: arrays that
-    broadcast against the styles (figures that do not depend on the style keep the
-    weights' shape). ``case_mix_means``: those style-free figures (:func:`case_mix_means`)
-    when already known for these weights (no selection).
+    QALYs, base payment (and the cost borne under risk-bearing payment), the high-risk
+    share treated and the share kept: arrays broadcasting against the styles (style-free
+    figures keep the weights' shape). ``case_mix_means``: those style-free figures
+    (:func:`case_mix_means`) when already known for these weights (no selection).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
