@@ -225,4 +225,5 @@ class Comparison:
         if self.ranked:
             rank = config.rank_concern * self.share_above(score)
             loss = loss + (np.where(gap < 0, rank, 0.0) if one_sided else rank)
-        return np.add.reduce(np.where(self.valid, loss, 0.0), axis=0)
+        # no figure to compare (a published figure missing: no episodes) costs nothing
+        return np.add.reduce(np.where(self.valid & ~np.isnan(loss), loss, 0.0), axis=0)
