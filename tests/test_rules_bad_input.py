@@ -38,6 +38,27 @@ RULE_CASES: dict[str, Case] = {
         "incentives[1].targeting.physicians",
         ("no physician 'orthopaedics.09'", "orthopaedics.01", "medicine.05"),
     ),
+    "targeting_trial_arm_of_a_random_set": Case(
+        "  - type: per_unit\n    metric: episodes\n    rate: 1\n"
+        "    targeting: {select: random, share: 0.5, trial_arm: 0.5}\n",
+        3,
+        "incentives[1].targeting",
+        ("already a random arm",),
+    ),
+    "targeting_within_unknown": Case(
+        "  - type: per_unit\n    metric: episodes\n    rate: 1\n"
+        "    targeting: {select: random, share: 0.5, within: department}\n",
+        3,
+        "incentives[1].targeting.within",
+        ("'organisation' or 'team'",),
+    ),
+    "targeting_chosen_before_the_run": Case(
+        "  - type: per_unit\n    metric: episodes\n    rate: 1\n"
+        "    targeting: {select: worst, metric: cost, count: 2, chosen_at: -1}\n",
+        3,
+        "incentives[1].targeting.chosen_at",
+        ("greater than or equal to 0",),
+    ),
     "own_baseline_after_start": Case(
         "  - type: target\n    metric: cost_per_episode\n    bonus: 10\n    start_period: 6\n"
         "    own_baseline: {first_period: 0, last_period: 6, change: -0.05}\n",
