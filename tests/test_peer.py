@@ -109,3 +109,20 @@ def test_peer_pressure_end_before_start_is_refused():
         load_scenario(
             "baseline_ffs", ["peer_pressure.start_period=12", "peer_pressure.end_period=3"]
         )
+
+
+def test_a_style_free_figure_without_episodes_costs_nothing():
+    """A dashboard on the mean wait: a physician without index episodes in the window
+    has no published figure, so no candidate figure and no loss (not NaN)."""
+    config = PeerPressure(transparency="private_feedback", metrics=["mean_wait_days"])
+    sums = np.zeros((3, len(PHYSICIAN_FIELDS)))
+    sums[:2, [F["episodes"], F["treatment_starts"]]] = 10
+    sums[:2, F["wait_days"]] = [20.0, 40.0]
+    shown = peer.published_metrics(sums)
+    assert np.isnan(shown["mean_wait_days"][2]) and shown["mean_wait_days"][1] == 4.0
+    norms = {"mean_wait_days": np.array([4.0, 2.0, 3.0])}
+    seen = peer.Comparison(shown, norms, np.zeros(3, int), config)
+    expect = {"cost_per_episode": np.ones((3, 2))}
+    loss = seen.loss(peer.candidate_metrics(expect, shown, ("mean_wait_days",)))
+    assert loss[2].tolist() == [0.0, 0.0]
+    assert loss[1] == pytest.approx([1.0, 1.0])  # (4 - 2) / 2 = 1, the same for any style

@@ -21,6 +21,13 @@ from simulate.incentives.window import WindowSums
 
 LEVELS = ("physician", "team", "organisation")
 START = 3
+OWN_BASELINE = {"first_period": 0, "last_period": 1, "change": -0.05}
+TIERS = [
+    {"from": 0, "to": 0.25, "share_of_base": 0.04},
+    {"from": 0.25, "to": 0.5, "amount": 2000.0},
+    {"from": 0.9, "to": 1, "share_of_base": -0.01},
+]
+"""A tiered tournament: top quartile 4% of base payment, second 2,000, bottom decile -1%."""
 
 
 def world(rng: np.random.Generator, n: int, n_teams: int, periods: int) -> WindowSums:
@@ -35,6 +42,7 @@ def world(rng: np.random.Generator, n: int, n_teams: int, periods: int) -> Windo
         ("expected_readmissions", 0.05, 0.15),
         ("high_risk_episodes", 0.1, 0.5),
         ("cost", 5000, 30000),
+        ("resource_use", 4000, 20000),
         ("qalys", 0.1, 1.0),
         ("recovery_days", 3, 20),
         ("intensity", 0.7, 1.5),
@@ -79,20 +87,30 @@ def random_rule(draw, rng, rule_type: str, level: str, window: WindowSums, payer
                 [
                     {"threshold": middle, "bonus": 1000.0, "penalty": 400.0},
                     {"worst": middle - spread, "best": middle + spread, "amount": 2000.0},
+                    {"own_baseline": OWN_BASELINE, "bonus": 1000.0, "penalty": 400.0},
                 ]
             )
         ),
         "improvement": lambda: {
-            "baseline_length": 2,
+            **draw(st.sampled_from([{"baseline_length": 2}, {"own_baseline": OWN_BASELINE}])),
             "per_unit_improvement": 1000.0 / spread,
             "relative": draw(st.booleans()),
             "penalise_deterioration": draw(st.booleans()),
         },
         "tournament": lambda: {
-            "top_share": draw(st.sampled_from([0.2, 0.34, 0.5])),
-            "bonus": 3000.0,
-            "bottom_share": draw(st.sampled_from([0.0, 0.2, 0.3])),
-            "penalty": 1500.0,
+            **draw(
+                st.sampled_from(
+                    [
+                        {
+                            "top_share": draw(st.sampled_from([0.2, 0.34, 0.5])),
+                            "bonus": 3000.0,
+                            "bottom_share": draw(st.sampled_from([0.0, 0.2, 0.3])),
+                            "penalty": 1500.0,
+                        },
+                        {"bands": TIERS},
+                    ]
+                )
+            ),
             "peer_group": "team"
             if level == "physician" and draw(st.booleans())
             else "organisation",
@@ -132,7 +150,7 @@ def random_rule(draw, rng, rule_type: str, level: str, window: WindowSums, payer
     }[rule_type]()
     if rule_type not in ("shared_savings", "readmission_penalty"):
         specific = {"metric": metric, "risk_adjusted": adjusted, **specific}
-    if rule_type == "tournament" and level == "organisation":
+    if rule_type == "tournament" and level == "organisation" and "bands" not in specific:
         specific["top_share"] = 1.0
         specific["bottom_share"] = 0.0
     return TypeAdapter(RuleSpec).validate_python({**common, **specific})
@@ -213,3 +231,122 @@ def test_a_team_target_pays_a_candidate_who_brings_the_team_under_the_threshold(
     assert result.net[0, 1, 0] == pytest.approx(900 * 20 / 30)
     paid, reasons = payer.settle(0, 0, window, np.zeros(3))
     assert paid.tolist() == [0.0, 0.0, 0.0] and "misses" in reasons[0]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    seed=st.integers(0, 2**31),
+    rule_type=st.sampled_from(sorted(RULE_TYPES)),
+    level=st.sampled_from(("team", "organisation")),
+)
+def test_symmetric_colleagues_anticipated_equals_paid_when_the_unit_moves_alike(
+    data, seed, rule_type, level
+):
+    """``behaviour.colleagues: symmetric``: a physician expects each colleague of the
+    unit to scale every window sum by the candidate's own ratio (candidate / observed).
+    When the realised sums are exactly that, the payer pays what was anticipated."""
+    rng = np.random.default_rng(seed)
+    n_teams = int(rng.integers(1, 4))
+    team_of = np.sort(np.concatenate([np.arange(n_teams), rng.integers(0, n_teams, 5)]))
+    n = len(team_of)
+    probe = make_payer(TypeAdapter(RuleSpec).validate_python(
+        {"type": "per_unit", "metric": "cost", "rate": 1.0}
+    ), team_of, n_teams)  # fmt: skip
+    observed = world(rng, n, n_teams, 2)
+    rule = random_rule(data.draw, rng, rule_type, level, observed, probe)
+    payer = make_payer(rule, team_of, n_teams)
+    payer.symmetric = True
+    window = world(rng, n, n_teams, rule.every)
+    baseline = world(rng, n, n_teams, 2) if len(rule.baseline_periods()) else None
+    period = START + rule.every - 1
+    k = 2
+    own = window.physician[:, None, :] * rng.uniform(0.7, 1.3, (n, k, len(PHYSICIAN_FIELDS)))
+    expected = payer.anticipate(0, period, window, own, baseline).net[..., 0]
+    unit = payer.unit_of(level)
+    for i in range(n):
+        mine = window.physician[i]
+        for c in range(k):
+            ratio = np.divide(own[i, c], mine, out=np.ones_like(mine), where=mine != 0)
+            sums = window.physician.copy()
+            sums[unit == unit[i]] *= ratio  # every colleague moves as the candidate
+            sums[i] = own[i, c]
+            realised = WindowSums(sums, window.hist, window.team, window.periods)
+            withheld = rule.withhold_share() * sums[:, BASE_PAYMENT_SLICE].sum(axis=1)
+            paid, _ = payer.settle(0, period, realised, withheld, baseline)
+            assert expected[i, c] == pytest.approx(paid[i] - withheld[i], rel=1e-9, abs=1e-9)
+
+
+def test_a_symmetric_team_target_on_its_own_baseline_by_hand():
+    """Team 0 (physicians 0, 1) costs 15,000 per episode, its own baseline 15,000 too;
+    the target is 5% below (14,250), bonus 900 split equally. Physician 0 cutting their
+    own cost per episode from 10,000 to 9,400 (-6%): as observed, the team moves to
+    (94,000 + 200,000) / 20 = 14,700 and misses; symmetric, the team's cost moves by the
+    same -6% to 14,100 and beats it: 450 each."""
+    rule = TypeAdapter(RuleSpec).validate_python(
+        {"type": "target", "metric": "cost_per_episode", "level": "team", "bonus": 900,
+         "start_period": 2, "own_baseline": {"first_period": 0, "last_period": 1,
+                                             "change": -0.05}}
+    )  # fmt: skip
+    sums = np.zeros((3, len(PHYSICIAN_FIELDS)))
+    sums[:, F["episodes"]] = 10
+    sums[:, F["cost"]] = [100_000, 200_000, 400_000]
+    hist, team = np.zeros((3, N_BINS), np.int32), np.zeros((2, len(TEAM_FIELDS)))
+    window = WindowSums(sums, hist, team, 1)
+    payer = make_payer(rule, np.array([0, 0, 1]), 2)
+    own = sums[:, None, :].repeat(2, axis=1)
+    own[0, 1, F["cost"]] = 94_000
+    as_observed = payer.anticipate(0, 2, window, own, window).net[0, :, 0]
+    assert as_observed.tolist() == [0.0, 0.0]
+    payer.symmetric = True
+    symmetric = payer.anticipate(0, 2, window, own, window).net[0, :, 0]
+    assert symmetric.tolist() == [0.0, pytest.approx(450.0)]
+    cut = sums.copy()
+    cut[[0, 1], F["cost"]] *= 0.94  # what the physician expects: the team cut alike
+    paid, _ = payer.settle(0, 2, WindowSums(cut, hist, team, 1), np.zeros(3), window)
+    assert paid[:2] == pytest.approx([450.0, 450.0])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**31), rule_type=st.sampled_from(sorted(RULE_TYPES)))
+def test_a_targeted_rule_anticipated_equals_paid(data, seed, rule_type):
+    """A physician-level rule reaching a random half of the physicians: the targeted
+    anticipate what the payer pays them, the others nothing (and are paid nothing)."""
+    if rule_type == "readmission_penalty":
+        return  # a team-level rule by default; targeting needs level: physician
+    rng = np.random.default_rng(seed)
+    team_of = np.sort(np.concatenate([np.arange(2), rng.integers(0, 2, 5)]))
+    n = len(team_of)
+    observed = world(rng, n, 2, 2)
+    probe = make_payer(TypeAdapter(RuleSpec).validate_python(
+        {"type": "per_unit", "metric": "cost", "rate": 1.0}
+    ), team_of, 2)  # fmt: skip
+    rule = random_rule(data.draw, rng, rule_type, "physician", observed, probe)
+    rule = rule.model_copy(update={"targeting": TypeAdapter(RuleSpec).validate_python(
+        {"type": "per_unit", "metric": "cost", "rate": 1.0, "start_period": 1,
+         "targeting": {"select": "random", "share": 0.5}}
+    ).targeting})  # fmt: skip
+    teams = [SimpleNamespace(name=name, physicians=int(np.sum(team_of == t)))
+             for t, name in enumerate("ab")]  # fmt: skip
+    stand_in = SimpleNamespace(
+        incentives=(rule,), rule_labels=("rule",), horizon_periods=20, period_days=30.0,
+        metrics=SimpleNamespace(wait_target_days=14.0), teams=teams,
+    )  # fmt: skip
+    payer = Payer(stand_in, team_of, lambda name: np.random.default_rng(seed))
+    reached = payer.targets.mask("rule")
+    window = world(rng, n, 2, rule.every)
+    baseline = world(rng, n, 2, 2) if len(rule.baseline_periods()) else None
+    period = START + rule.every - 1
+    own = window.physician[:, None, :] * rng.uniform(0.7, 1.3, (n, 2, len(PHYSICIAN_FIELDS)))
+    expected = payer.anticipate(0, period, window, own, baseline).net[..., 0]
+    assert np.all(expected[~reached] == 0)
+    share = rule.withhold_share()
+    for i in range(n):
+        for c in range(2):
+            sums = window.physician.copy()
+            sums[i] = own[i, c]
+            realised = WindowSums(sums, window.hist, window.team, window.periods)
+            withheld = share * sums[:, BASE_PAYMENT_SLICE].sum(axis=1) * reached
+            paid, _ = payer.settle(0, period, realised, withheld, baseline)
+            assert expected[i, c] == pytest.approx(paid[i] - withheld[i], rel=1e-9, abs=1e-9)
+            assert np.all(paid[~reached] == 0)

@@ -42,7 +42,8 @@ class Metric:
     risk_adjustable: bool = False
     """Observed/expected from severity is available (indirect standardisation)."""
     peer: bool = False
-    """Depends on a physician's practice style, so a peer dashboard may show it."""
+    """A peer dashboard may show it (every metric a rule may pay on, and the figures of
+    ``behaviour/peer.py:candidate_metrics``)."""
 
     @property
     def sign(self) -> float:
@@ -70,14 +71,31 @@ METRIC_CATALOGUE: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("arrivals", "Arrivals", "new patients per period", levels=TEAM_LEVELS),
-        Metric("episodes", "Episodes", "index episodes per period", True, key=True, payable=True),
+        Metric(
+            "episodes",
+            "Episodes",
+            "index episodes per period",
+            True,
+            key=True,
+            payable=True,
+            peer=True,
+        ),
         Metric("readmission_episodes", "Readmission episodes", "readmission episodes per period"),
-        Metric("cost", "Cost", _PER_PERIOD, payable=True),
+        Metric("cost", "Cost", _PER_PERIOD, payable=True, peer=True),
         Metric(
             "cost_per_episode",
             "Cost per episode",
             "currency per index episode (readmissions included)",
             key=True,
+            axis_unit="currency per index episode",
+            payable=True,
+            peer=True,
+        ),
+        Metric(
+            "resource_use_per_episode",
+            "Resource use per episode",
+            "currency per index episode at guideline prices (intensity; no complication "
+            "or readmission costs)",
             axis_unit="currency per index episode",
             payable=True,
             peer=True,
@@ -110,17 +128,23 @@ METRIC_CATALOGUE: dict[str, Metric] = {
             "Readmission ratio",
             "observed / expected readmissions (expected from severity)",
         ),
-        Metric("high_risk_share", "High-risk share", _SHARE, True, payable=True),
-        Metric("mean_wait_days", "Mean wait", "days", key=True, payable=True),
-        Metric("p95_wait_days", "95th percentile wait", "days", payable=True),
+        Metric("high_risk_share", "High-risk share", _SHARE, True, payable=True, peer=True),
+        Metric("mean_wait_days", "Mean wait", "days", key=True, payable=True, peer=True),
+        Metric("p95_wait_days", "95th percentile wait", "days", payable=True, peer=True),
         Metric(
             "share_waiting_over_target",
             "Share waiting over target",
             "share of treatment starts",
             payable=True,
+            peer=True,
         ),
         Metric(
-            "mean_queue_length", "Mean queue length", "patients", levels=TEAM_LEVELS, payable=True
+            "mean_queue_length",
+            "Mean queue length",
+            "patients",
+            levels=TEAM_LEVELS,
+            payable=True,
+            peer=True,
         ),
         Metric(
             "turned_away",
@@ -133,8 +157,17 @@ METRIC_CATALOGUE: dict[str, Metric] = {
             "Declined",
             "high-risk patients declined (referred elsewhere) per period",
         ),
-        Metric("recovery_days", "Recovery time", "days per index episode", key=True, payable=True),
-        Metric("qalys", "QALYs gained", "QALYs per period", True, key=True, payable=True),
+        Metric(
+            "recovery_days",
+            "Recovery time",
+            "days per index episode",
+            key=True,
+            payable=True,
+            peer=True,
+        ),
+        Metric(
+            "qalys", "QALYs gained", "QALYs per period", True, key=True, payable=True, peer=True
+        ),
         Metric(
             "value",
             "Value (QALYs per 1,000 currency)",
@@ -150,12 +183,17 @@ METRIC_CATALOGUE: dict[str, Metric] = {
             "Practice intensity",
             "resources relative to guideline, mean per index episode",
             axis_unit="x guideline, per episode",
+            payable=True,
+            peer=True,
         ),
         Metric(
             "quality_effort",
             "Quality effort",
             "share 0-1, mean per index episode",
             axis_unit="share 0-1, per episode",
+            higher_is_better=True,
+            payable=True,
+            peer=True,
         ),
         *(
             Metric(f"payment_{name}", f"Payments: {name.replace('_', ' ')}", _PER_PERIOD)
@@ -168,6 +206,7 @@ METRIC_CATALOGUE: dict[str, Metric] = {
             "QALYs per index episode",
             True,
             column=False,
+            payable=True,
             peer=True,
         ),
     )

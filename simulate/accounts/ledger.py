@@ -28,6 +28,7 @@ CLINICAL_FIELDS: tuple[str, ...] = (
     "expected_complications",  # sum over index episodes of the risk given severity alone
     "expected_readmissions",  # the same for readmissions (for risk adjustment)
     "declined",  # high-risk patients declined and referred elsewhere (risk selection)
+    "resource_use",  # base cost x cost weight x intensity over index episodes (currency)
 )
 """Per-physician sums, in ledger order."""
 SCHEME_COMPONENTS: tuple[str, ...] = ("fee_for_service", "capitation", "salary", "bundled")

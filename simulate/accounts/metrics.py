@@ -106,6 +106,7 @@ _FORMULAS: dict[str, Callable[[MetricView], np.ndarray]] = {
     "readmission_episodes": _flow("readmission_episodes"),
     "cost": _flow("cost"),
     "cost_per_episode": _per_field("cost"),
+    "resource_use_per_episode": _per_field("resource_use"),
     "complication_rate": _per_field("complications"),
     "readmission_rate": _per_field("readmissions"),
     "complication_ratio": _per_field("complications", "expected_complications"),

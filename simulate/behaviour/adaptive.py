@@ -325,7 +325,7 @@ class AdaptiveStyle:
     ) -> dict[str, np.ndarray]:
         """The style (arrays by dimension name) for the next period."""
         current = np.column_stack([style[name] for name in self.dims])
-        self.peer_pressure.at_close(period, context.ledger)
+        self.peer_pressure.at_close(period, context.ledger, context.payer.targets)
         self.crowding_out.at_close(period, context.ledger)
         target = self.best_responses(context)
         rate = 1.0 - self.traits["inertia"]

@@ -106,12 +106,11 @@ def expected_per_episode(
     shifts effort between complications and readmissions (``effort_split``);
     ``selection`` (share of high-risk patients declined) reweights the case mix. Returns
     complication and readmission probabilities, their expected values given severity
-    alone, resource cost (readmissions included), QALYs, base payment (and the cost
-    borne under risk-bearing payment), the share of high-risk patients among those
-    treated, and the share of patients kept: arrays that broadcast against the styles
-    (figures that do not depend on the style keep the weights' shape).
-    ``case_mix_means``: those style-free figures (:func:`case_mix_means`) when already
-    known for these weights (no selection).
+    alone, resource cost (readmissions included), resource use (``_style_figures``),
+    QALYs, base payment (and the cost borne under risk-bearing payment), the high-risk
+    share treated and the share kept: arrays broadcasting against the styles (style-free
+    figures keep the weights' shape). ``case_mix_means``: those style-free figures
+    (:func:`case_mix_means`) when already known for these weights (no selection).
     """
     clinical = scenario.clinical
     i = np.asarray(intensity, dtype=float)[..., None, None]
@@ -141,6 +140,7 @@ def expected_per_episode(
         "complication_rate": mean(p_c),
         "readmission_rate": mean(p_r),
         "cost_per_episode": mean(index_cost + p_r * readm_cost),
+        **_style_figures(intensity, effort, mean(mix.base_cost * mix.cost_weight * i)),
         "qalys_per_episode": mean(qalys),
         "base_payment_per_episode": mean(money),
         **case_mix_means,
@@ -157,6 +157,17 @@ def _borne(payment: BasePayment, index_cost, p_r, readm_cost, mean) -> dict[str,
     share, included = payment.cost_share, payment.borne_readmissions
     return {
         "borne_per_episode": mean(borne_per_episode(share, index_cost, p_r, readm_cost, included))
+    }
+
+
+def _style_figures(intensity, effort, resource_use: np.ndarray) -> dict[str, np.ndarray]:
+    """The style's own figures a dashboard or rule may show: resource use per episode at
+    guideline prices (base cost x cost weight x intensity, no complication or
+    readmission cost), intensity and quality effort."""
+    return {
+        "resource_use_per_episode": resource_use,
+        "intensity": np.asarray(intensity, dtype=float),
+        "quality_effort": np.asarray(effort, dtype=float),
     }
 
 

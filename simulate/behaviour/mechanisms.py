@@ -24,6 +24,7 @@ from simulate.accounts.catalogue import higher_is_better
 from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F, PeriodLedger
 from simulate.behaviour import peer
 from simulate.behaviour.organisation import OrganisationalResponse
+from simulate.incentives.targeting import PEER_OWNER
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,10 @@ class PeerPressure:
     def __init__(self, scenario, team_of: np.ndarray) -> None:
         self.config = scenario.peer_pressure
         self.team_of = team_of
+        self.period_days = scenario.period_days
+        self.wait_target_days = scenario.metrics.wait_target_days
+        self.reached: np.ndarray | None = None
+        """Who gets the feedback (the target set; None: everyone)."""
         self.lead = LeadInfluence(scenario, team_of)
         self.dashboard: dict[str, np.ndarray] | None = None
         """The last published figures per physician (None before the first publication)."""
@@ -216,15 +221,25 @@ class PeerPressure:
         norms = dict(zip(metrics, self.lead.pull(norm, shown), strict=True))
         self.comparison = peer.Comparison(figures, norms, self.team_of, self.config)
 
-    def at_close(self, period: int, ledger: PeriodLedger) -> None:
-        """Publish the dashboard at the close of ``period`` when it is due."""
+    def at_close(self, period: int, ledger: PeriodLedger, targets=None) -> None:
+        """Publish the dashboard at the close of ``period`` when it is due; ``targets``
+        (the payer's ``Targets``): who gets the feedback when it targets."""
         config = self.config
+        if targets is not None:
+            self.reached = targets.mask(PEER_OWNER)
         if config.lapsed(period):
             self.dashboard = self.comparison = None  # withdrawn: nothing to compare with
         if not config.publishes_at(period):
             return
-        window = ledger.physician[max(0, period - config.window + 1) : period + 1].sum(axis=0)
-        figures = peer.published_metrics(window)
+        span = slice(max(0, period - config.window + 1), period + 1)
+        team = None  # a physician's queue is their team's
+        if "mean_queue_length" in config.metrics:
+            team = ledger.team[span].sum(axis=0)[self.team_of]
+        days = (span.stop - span.start) * self.period_days
+        figures = peer.published_metrics(
+            ledger.physician[span].sum(axis=0), ledger.wait_hist[span].sum(axis=0), team, days,
+            self.wait_target_days,
+        )  # fmt: skip
         if self.dashboard is not None:
             self._remember(self.dashboard)
         self.show(figures)
@@ -249,7 +264,10 @@ class PeerPressure:
         visibility = peer.VISIBILITY[self.config.transparency]
         if self.comparison is None or visibility == 0:
             return np.zeros(expect["cost_per_episode"].shape)
-        loss = self.comparison.loss(peer.candidate_metrics(expect))
+        figures = peer.candidate_metrics(expect, self.dashboard, self.config.metrics)
+        loss = self.comparison.loss(figures)
+        if self.reached is not None:  # feedback to the target set only
+            loss = loss * self.reached[:, None]
         return visibility * self.config.reputation_value * loss
 
 

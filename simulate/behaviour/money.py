@@ -80,6 +80,7 @@ class ExpectedMoney:
         own[..., F["cost"]] = n * expect["cost_per_episode"]
         if self.investing:  # their part of the unit's investments, as observed
             own[..., F["cost"]] -= observed[:, F["investment"], None]
+        own[..., F["resource_use"]] = n * expect["resource_use_per_episode"]
         own[..., F["qalys"]] = n * expect["qalys_per_episode"]
         own[..., F["intensity"]] = n * styles[..., 0]
         own[..., F["quality_effort"]] = n * styles[..., 1]

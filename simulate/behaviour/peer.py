@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from simulate.accounts.catalogue import PEER_METRICS, higher_is_better
+from simulate.accounts.ledger import F
 from simulate.accounts.metrics import MetricView, value
+from simulate.accounts.wait_histogram import N_BINS
 from simulate.scenario.models import PeerPressure
 
 VISIBILITY = {"none": 0.0, "private_feedback": 0.5, "internal_dashboard": 1.0, "public": 1.5}
@@ -23,22 +25,65 @@ RANKED = frozenset({"internal_dashboard", "public"})
 """Levels at which peers see each other's rank."""
 
 
-def published_metrics(physician_sums: np.ndarray) -> dict[str, np.ndarray]:
+def published_metrics(
+    physician_sums: np.ndarray,
+    hist: np.ndarray | None = None,
+    team_sums: np.ndarray | None = None,
+    days: float = 1.0,
+    wait_target_days: float = 0.0,
+) -> dict[str, np.ndarray]:
     """Dashboard figures per unit from ledger sums [unit, field] over a window: the
-    catalogue's peer metrics, by the formulas of ``accounts.metrics``."""
-    view = MetricView(physician_sums, None, None, periods=1.0, days=1.0, wait_target_days=0.0)
-    return {name: view[name] for name in PEER_METRICS}
-
-
-def candidate_metrics(expect: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The same figures a physician expects under candidate styles (``expected_per_episode``)."""
+    catalogue's peer metrics, by the formulas of ``accounts.metrics`` (flows are window
+    totals). ``hist`` [unit, wait bin] gives the wait percentiles, ``team_sums`` [unit,
+    team field] the queue (each physician shows their team's); a unit without index
+    episodes in the window has no figure (NaN)."""
+    if hist is None:
+        hist = np.zeros((len(physician_sums), N_BINS), dtype=np.int32)
+    view = MetricView(physician_sums, hist, team_sums, 1.0, days, wait_target_days)
+    some = physician_sums[:, F["episodes"]] > 0
     return {
-        "complication_rate": expect["complication_rate"],
-        "readmission_rate": expect["readmission_rate"],
-        "cost_per_episode": expect["cost_per_episode"],
-        "value": value(expect["qalys_per_episode"], expect["cost_per_episode"]),
-        "qalys_per_episode": expect["qalys_per_episode"],
+        name: np.where(some, view[name], np.nan) if name in _NEED_EPISODES else view[name]
+        for name in PEER_METRICS
     }
+
+
+STYLE_FREE = frozenset(
+    {"mean_wait_days", "p95_wait_days", "share_waiting_over_target", "mean_queue_length",
+     "recovery_days", "episodes"}
+)  # fmt: skip
+"""Dashboard figures a physician does not expect to move with their style (waits depend
+on the queue, recovery days on the draws, episodes on arrivals): their candidate figure
+is the published one, so they add the same loss to every style and do not steer it."""
+
+_NEED_EPISODES = STYLE_FREE | {"cost", "qalys"}
+"""Figures that exist without index episodes (flows, waits, the queue): not shown then."""
+_PER_EPISODE = ("complication_rate", "readmission_rate", "cost_per_episode", "value",
+                "qalys_per_episode")  # fmt: skip
+_FLOWS = {"cost": "cost_per_episode", "qalys": "qalys_per_episode"}
+
+
+def candidate_metrics(
+    expect: dict[str, np.ndarray],
+    shown: dict[str, np.ndarray] | None = None,
+    names: tuple[str, ...] = _PER_EPISODE,
+) -> dict[str, np.ndarray]:
+    """The dashboard figures ``names`` a physician expects under candidate styles, from
+    ``expected_per_episode`` [N, K]. Flows (cost, QALYs over the window) are the
+    published episodes times the expected figure per episode; ``STYLE_FREE`` figures
+    are the published ones (``shown``, per physician [N])."""
+    shape = np.shape(expect["cost_per_episode"])
+    out = {}
+    for name in names:
+        if name == "value":
+            figure = value(expect["qalys_per_episode"], expect["cost_per_episode"])
+        elif name in _FLOWS:
+            figure = shown["episodes"][:, None] * expect[_FLOWS[name]]
+        elif name in STYLE_FREE:
+            figure = shown[name][:, None]
+        else:
+            figure = expect[name]
+        out[name] = np.broadcast_to(figure, shape)
+    return out
 
 
 def peer_norms(values: np.ndarray, team_of: np.ndarray, norm: str, higher_is_better) -> np.ndarray:
@@ -166,14 +211,19 @@ class Comparison:
 
         Per metric: conformity x the squared relative gap to the norm (top decile: a
         shortfall only), plus rank concern x the share of peers ranked above where
-        peers see ranks (``RANKED``).
+        peers see ranks (``RANKED``). One-sided feedback (``PeerPressure.one_sided``):
+        a figure at or better than the norm costs nothing, rank concern included.
         """
         x = np.stack([candidates[m] for m in self.metrics])  # [M, N, K]
         score = self.sign[:, None, None] * x
         gap = self.sign[:, None, None] * (x - self.norm) / np.abs(self.norm)  # + : better
-        if self.config.norm == "top_decile":
-            gap = np.minimum(gap, 0.0)  # an achievable benchmark: only a shortfall hurts
-        loss = self.config.conformity * gap**2
+        config = self.config
+        one_sided = config.one_sided
+        if one_sided or (config.feedback is None and config.norm == "top_decile"):
+            gap = np.minimum(gap, 0.0)  # only a shortfall hurts (achievable benchmark, letters)
+        loss = config.conformity * gap**2
         if self.ranked:
-            loss = loss + self.config.rank_concern * self.share_above(score)
-        return np.add.reduce(np.where(self.valid, loss, 0.0), axis=0)
+            rank = config.rank_concern * self.share_above(score)
+            loss = loss + (np.where(gap < 0, rank, 0.0) if one_sided else rank)
+        # no figure to compare (a published figure missing: no episodes) costs nothing
+        return np.add.reduce(np.where(self.valid & ~np.isnan(loss), loss, 0.0), axis=0)

@@ -224,6 +224,7 @@ def _manifest_extra(result, complete: bool, files, applied, n_workers: int) -> d
     """What the run adds to its manifest: completeness, sources, patients, warnings."""
     from simulate.experiment.guards import run_warnings
     from simulate.model.capacity import team_loads
+    from simulate.output.bindings import rule_bindings
 
     patients = _patient_totals(result)
     return {
@@ -238,6 +239,7 @@ def _manifest_extra(result, complete: bool, files, applied, n_workers: int) -> d
         "incentives_due_after_horizon": sum(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
+        "rule_bindings": rule_bindings(result.scenario, result.replications),
     }
 
 

@@ -110,8 +110,12 @@ class WhatIf:
         self._baseline = payer.reader(payer.metrics(baseline), level)
         self._n_units = n_units
         self.org_rate, self.power = MetricReader.org_dependence(rule.metric, rule.risk_adjusted)
+        self.reach = payer.reached(r)
+        """1 for the physicians the rule reaches, 0 for the others (1.0: everyone)."""
         self.peers = Peers(
-            values=payer.reader(self.metrics, level)(rule.metric, rule.risk_adjusted),
+            values=payer.masked(r, payer.reader(self.metrics, level))(
+                rule.metric, rule.risk_adjusted
+            ),
             groups=payer.team_of if level == "physician" else np.zeros(n_units, int),
             own=self.unit[:, None, None],
         )
@@ -123,6 +127,10 @@ class WhatIf:
             episodes = window.physician[:, F["episodes"]]
             weight = split_basis(rule, episodes, values, base, rule.withhold_share() * base)
             self.others = payer.aggregate(weight, level)[self.unit] - weight
+            self.own_weight = weight
+            """Each physician's own split weight, as observed [N]."""
+        self.symmetric = payer.symmetric and level != "physician"
+        """Colleagues are expected to respond as the physician does (see ``symmetric``)."""
 
     def __call__(
         self, own: np.ndarray | Candidates, perceive: Perceive | None = None
@@ -134,34 +142,38 @@ class WhatIf:
         rule, payer, window = self.rule, self.payer, self.window
         candidates = own if isinstance(own, Candidates) else Candidates(own, window)
         own = candidates.own
-        virtual = self.unit_sums[:, None, :] + candidates.swap
+        virtual, org = self._unit_and_organisation(candidates)
         units = payer.metrics_of(virtual, self.unit_hist, self.unit_team, window.periods)
-        org = candidates.organisation(self)
         read = MetricReader(units, org)
         episodes = units["episodes"]
         seen: dict[tuple[str, bool], np.ndarray] = {}
+        reach = None if np.ndim(self.reach) == 0 else self.reach[:, None, None] > 0
 
         def metric(name: str, risk_adjusted: bool) -> np.ndarray:
             """Values [N, K, D] (D = 1 for figures measured without noise)."""
             if (name, risk_adjusted) not in seen:
                 values = read(name, risk_adjusted)
-                seen[name, risk_adjusted] = (
-                    values[..., None] if perceive is None else perceive(name, values, episodes)
-                )
+                values = values[..., None] if perceive is None else perceive(name, values, episodes)
+                if reach is not None:  # outside the target set: nothing to judge
+                    values = np.where(reach, values, np.nan)
+                seen[name, risk_adjusted] = values
             return seen[name, risk_adjusted]
 
         def baseline(name: str, risk_adjusted: bool) -> np.ndarray:
             per_unit = np.broadcast_to(self._baseline(name, risk_adjusted), (self._n_units,))
             return per_unit[self.unit][:, None, None]
 
-        withhold = rule.withhold_share()
-        base = (self.others_base[:, None] + candidates.own_base)[..., None]
+        withhold = rule.withhold_share() * np.reshape(self.reach, (-1, 1))
+        if self.symmetric:
+            base = np.add.reduce(virtual[..., BASE_PAYMENT_SLICE], axis=-1)[..., None]
+        else:
+            base = (self.others_base[:, None] + candidates.own_base)[..., None]
         evaluation = Evaluation(
             period=self.period,
             metric=metric,
             baseline=baseline,
             base_payment=base,
-            withheld=withhold * base,
+            withheld=withhold[..., None] * base,
             window_periods=window.periods,
         )
         scale = None  # the candidates' figures do not depend on the organisation's rate
@@ -173,16 +185,44 @@ class WhatIf:
         )
         own_base = candidates.own_base
         own_withheld = withhold * own_base
-        share = self._share(own, own_base, own_withheld, scale)
+        share = self._share(own, own_base, own_withheld, scale, virtual)
         return Anticipation(amount, share, own_withheld)
 
-    def _share(self, own, own_base, own_withheld, scale) -> np.ndarray:
+    def _unit_and_organisation(self, candidates: Candidates):
+        """The unit's sums with each candidate in [N, K, fields] (colleagues as observed,
+        or moving alike: ``symmetric_sums``) and the organisation's metrics then."""
+        if not self.symmetric:
+            return self.unit_sums[:, None, :] + candidates.swap, candidates.organisation(self)
+        virtual = self.symmetric_sums(candidates)
+        org_sums, org_hist, org_team = self.org
+        moved = org_sums + (virtual - self.unit_sums[:, None, :])
+        return virtual, self.payer.metrics_of(moved, org_hist, org_team, self.window.periods)
+
+    def symmetric_sums(self, candidates: Candidates) -> np.ndarray:
+        """The unit's sums [N, K, fields] when every member moves as the candidate does:
+        each colleague's sums scaled field by field by the candidate's own ratio
+        (candidate / observed), so the unit's sums are the observed ones times that ratio;
+        where the physician's observed field is 0 the ratio is unknown, and the candidate's
+        change is added once (colleagues as observed)."""
+        observed = self.window.physician[:, None, :]
+        unit = self.unit_sums[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = unit * (candidates.own / observed)
+        return np.where(observed != 0, scaled, unit + candidates.swap)
+
+    def _share(self, own, own_base, own_withheld, scale, virtual) -> np.ndarray:
         """Each candidate's share of their unit's amount: their split weight over the
-        unit's observed total with their own observed weight swapped for the candidate's."""
+        unit's observed total with their own observed weight swapped for the candidate's
+        (symmetric: over the unit's total as everyone moves, ``virtual``)."""
         rule, window = self.rule, self.window
         if rule.level == "physician":
             return _ONE
         others = self.others[:, None]
+        if self.symmetric and (rule.split_basis is not None or rule.split == "episodes"):
+            rest = virtual - own  # the colleagues, each moved as the candidate
+            rest_base = np.add.reduce(rest[..., BASE_PAYMENT_SLICE], axis=-1)
+            withheld = rule.withhold_share() * rest_base
+            others = split_basis(rule, rest[..., F["episodes"]], None, rest_base, withheld)
         own_values = None  # needed by the contribution split only
         if rule.split == "contribution" and rule.split_basis is None:
             # the candidate's own figure, read against the organisation as it would be
@@ -195,4 +235,10 @@ class WhatIf:
             if scale is not None:
                 others = others * scale**rule.spec.sign
         mine = split_basis(rule, own[..., F["episodes"]], own_values, own_base, own_withheld)
+        if self.symmetric and rule.split == "contribution" and rule.split_basis is None:
+            # every weight in the unit moves by the candidate's factor: the observed shares
+            observed = self.own_weight[:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                moved = self.others[:, None] * (mine / observed)
+            others = np.where(observed > 0, moved, self.others[:, None])
         return shares(mine, others + mine, self.members[:, None])

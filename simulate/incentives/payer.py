@@ -10,6 +10,7 @@ own methods, so what physicians expect and what the payer pays cannot drift apar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
 from simulate.accounts.metrics import MetricView, unit_sums
 from simulate.incentives.anticipation import Anticipation, Perceive, WhatIf
 from simulate.incentives.rules import Evaluation, Rule
+from simulate.incentives.targeting import targets_of
 from simulate.incentives.window import MetricReader, WindowSums, shares, split_basis
 
 if TYPE_CHECKING:
@@ -42,7 +44,12 @@ class LineItem:
 class Payer:
     """Evaluates a scenario's rules on ledger sums and splits the money among physicians."""
 
-    def __init__(self, scenario: Scenario, physician_team: np.ndarray) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        physician_team: np.ndarray,
+        stream: Callable[[str], np.random.Generator] | None = None,
+    ) -> None:
         self.rules: tuple[Rule, ...] = scenario.incentives
         self.labels = scenario.rule_labels
         self.n_periods = scenario.horizon_periods
@@ -55,10 +62,19 @@ class Payer:
         self.team_size = self.membership.sum(axis=0)
         self.withheld = np.zeros((len(self.rules), self.n_periods, n))
         """Amount each rule withheld from each physician in each period (currency)."""
+        self.bindings: list[dict[str, int]] = [{} for _ in self.rules]
+        """Per rule, summed over its evaluations: unit-evaluations with a figure, paid,
+        held at the cap, failing a gate (``Rule.bindings``)."""
         self.pending: dict[int, list[LineItem]] = {}
         self.unpaid: list[LineItem] = []
         """Line items falling due after the horizon (not paid within the run)."""
         self._units: dict[int, tuple] = {}
+        behaviour = getattr(scenario, "behaviour", None)
+        self.symmetric = getattr(behaviour, "colleagues", "as_observed") == "symmetric"
+        """What-ifs expect colleagues to respond as the asking physician does."""
+        self.targets = targets_of(scenario, physician_team, stream)
+        """The target sets of rules and the dashboard (``stream``: the replication's
+        named random streams, for random arms)."""
 
     # ------------------------------------------------------------------ units
     def level_slice(self, level: str) -> slice:
@@ -124,10 +140,11 @@ class Payer:
     def close_period(self, period: int, ledger: PeriodLedger) -> list[LineItem]:
         """Withhold, evaluate and split for ``period``; the line items due in ``period``."""
         base = ledger.physician[period, :, BASE_PAYMENT_SLICE].sum(axis=1)
+        self.targets.at_close(period, ledger)
         for r, rule in enumerate(self.rules):
             share = rule.withhold_share()
             if share and rule.in_force(period):
-                self.withheld[r, period] = share * base
+                self.withheld[r, period] = share * base * self.reached(r)
                 for i, amount in enumerate(self.withheld[r, period]):
                     if amount:
                         self._book(
@@ -141,6 +158,7 @@ class Payer:
                     WindowSums.of(ledger, window),
                     self.withheld[r, window.start : window.stop].sum(axis=0),
                     self._baseline(rule, ledger),
+                    record=True,
                 )
                 for i, (amount, reason) in enumerate(zip(amounts, reasons, strict=True)):
                     if amount:
@@ -148,6 +166,26 @@ class Payer:
                             LineItem(period + rule.lag, i, self.labels[r], float(amount), reason)
                         )
         return self.pending.pop(period, [])
+
+    def reached(self, r: int) -> np.ndarray | float:
+        """1 for the physicians rule ``r`` reaches (its target set), 0 for the others;
+        1.0 when it targets nobody in particular."""
+        mask = self.targets.mask(self.labels[r])
+        return 1.0 if mask is None else mask.astype(float)
+
+    def masked(self, r: int, read):
+        """``read`` with the figures of physicians outside rule ``r``'s target set NaN
+        (nothing to judge: not paid, not ranked); ``read`` itself when it does not target."""
+        mask = self.targets.mask(self.labels[r])
+        if mask is None:
+            return read
+
+        def metric(name: str, risk_adjusted: bool) -> np.ndarray:
+            values = read(name, risk_adjusted)
+            keep = mask.reshape(mask.shape + (1,) * (np.ndim(values) - 1))
+            return np.where(keep, values, np.nan)
+
+        return metric
 
     def _baseline(self, rule: Rule, ledger: PeriodLedger) -> WindowSums | None:
         periods = rule.baseline_periods()
@@ -166,11 +204,14 @@ class Payer:
         window: WindowSums,
         withheld: np.ndarray,
         baseline: WindowSums | None = None,
+        *,
+        record: bool = False,
     ) -> tuple[np.ndarray, list[str]]:
         """Rule ``r`` evaluated at the close of ``period``: each physician's amount
         (currency, withheld amounts not deducted) and the reason of their unit.
 
-        ``withheld``: what the rule withheld from each physician over the window.
+        ``withheld``: what the rule withheld from each physician over the window;
+        ``record``: add how often its cap or gate bound to ``bindings``.
         """
         rule, level = self.rules[r], self.rules[r].level
         metrics = self.metrics(window)
@@ -178,14 +219,16 @@ class Payer:
         base_units = self.aggregate(base, level)
         evaluation = Evaluation(
             period=period,
-            metric=self.reader(metrics, level),
+            metric=self.masked(r, self.reader(metrics, level)),
             baseline=self._baseline_reader(baseline, level, len(base_units)),
             base_payment=base_units,
             withheld=self.aggregate(withheld, level),
             window_periods=window.periods,
             groups=self.team_of if level == "physician" else None,
         )
-        amounts, reasons = rule.settle(evaluation)
+        amounts, reasons, counts = rule.settle_counted(evaluation, count=record)
+        for key, count in counts.items():
+            self.bindings[r][key] = self.bindings[r].get(key, 0) + count
         values = self.reader(metrics, "physician")(rule.metric, rule.risk_adjusted)
         weight = split_basis(rule, window.physician[:, F["episodes"]], values, base, withheld)
         unit = self.unit_of(level)

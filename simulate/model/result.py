@@ -73,6 +73,8 @@ class ReplicationResult:
     targeted: np.ndarray | None = field(default=None, repr=False)
     """[period, physician] bool, True where the physician was in a rule's or dashboard's
     target set that period (None: nothing targets physicians)."""
+    rule_bindings: list[dict[str, int]] = field(default_factory=list, repr=False)
+    """Per incentive rule: how often its cap or gate bound (``Payer.bindings``)."""
 
     @property
     def intensity(self) -> np.ndarray:

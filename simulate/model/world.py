@@ -46,6 +46,7 @@ _P_FFS, _P_BUNDLE = F["fee_for_service"], F["bundled"]
 _P_CAP, _P_SAL, _INCENTIVES = F["capitation"], F["salary"], F["incentives"]
 _ARRIVALS, _ENTRIES, _AREA = T["arrivals"], T["queue_entries"], T["queue_area"]
 _TURNED, _DECLINED = T["turned_away"], F["declined"]
+_RESOURCE = F["resource_use"]
 
 
 class World:
@@ -77,7 +78,13 @@ class World:
         self._set_up_queues(n_teams)
         self._set_up_routing()
         self._set_up_organisation()
-        self.payer = Payer(scenario, self.population.team)
+        self.payer = Payer(scenario, self.population.team, self.streams.get)
+        self._targeted = (
+            np.zeros((scenario.horizon_periods, self.population.size), dtype=bool)
+            if self.payer.targets.any
+            else None
+        )
+        """Who was in a target set in each period [period, physician] (None: no targeting)."""
         self.line_items: list = []
         self.tables = OutcomeTables(scenario, self.payment, self.population)
         for index in range(len(scenario.conditions)):
@@ -261,6 +268,7 @@ class World:
         row[_RECOV] += recovery
         row[_INTENS] += intensity
         row[_EFFORT] += effort
+        row[_RESOURCE] += t.cost[False][i][c][s]  # intensity at guideline prices
         row[_P_FFS] += fee
         row[_P_BUNDLE] += price
         row[_EXP_COMPL] += t.expected_comp[c][s]
@@ -336,6 +344,8 @@ class World:
         for item in self.payer.close_period(period, self.ledger):
             self.ledger.physician[period, item.physician, _INCENTIVES] += item.amount
             self.line_items.append(item)
+        if self._targeted is not None:
+            self._targeted[period] = self.payer.targets.targeted(period)
         if self._public:
             self.referral.at_close(period, self.ledger)
         invested = self.organisation is not None and self.organisation.at_close(
@@ -373,6 +383,8 @@ class World:
             line_items=self.line_items,
             unpaid_line_items=self.payer.unpaid,
             episode_log=self.episode_log,
+            targeted=self._targeted,
+            rule_bindings=self.payer.bindings,
         )
 
 

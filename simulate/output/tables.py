@@ -168,7 +168,8 @@ def summary_table(scenario: Scenario, results: Sequence[ReplicationResult]) -> p
 def physicians_table(
     scenario: Scenario, results: Sequence[ReplicationResult], trajectories: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per physician per period: practice style, traits, income and outcome metrics."""
+    """Per physician per period: practice style, traits, income and outcome metrics, and
+    ``targeted`` (in a rule's or the dashboard's target set) when the scenario targets."""
     units = Units.of(scenario)
     n = units.n_physicians
     frames = []
@@ -184,6 +185,8 @@ def physicians_table(
                 **{f"trait_{t}": np.tile(result.traits[t], n_periods) for t in TRAIT_NAMES},
             }
         )
+        if result.targeted is not None:  # in a target set of a rule or the dashboard
+            frame["targeted"] = result.targeted.reshape(-1)
         frames.append(frame)
     panel = pd.concat(frames, ignore_index=True)
     metric_cols = [*KEY_METRICS, "declined", *PAYMENT_COLUMNS, "payment_total"]

@@ -235,6 +235,21 @@ def unit_tables(run: RunData) -> str:
     )
 
 
+def binding_text(entry: dict | None) -> str:
+    """How often a rule paid, and its cap or gate bound, in words (from the manifest)."""
+    if not entry or not entry.get("evaluated"):
+        return ""
+    text = (
+        f"Shape: {entry['shape'].replace('_', ' ')}. Over {entry['evaluated']:,} "
+        f"unit-evaluations: {entry['share_paid']:.0%} paid or charged"
+    )
+    if entry.get("capped"):
+        text += f", {entry['share_at_cap']:.0%} at the cap"
+    if "share_gate_failed" in entry:
+        text += f", {entry['share_gate_failed']:.0%} held back by the quality gate"
+    return text + "."
+
+
 def rules_section(run: RunData) -> str:
     """The scenario's description and rules in force, in plain words."""
     s = run.scenario
@@ -261,6 +276,9 @@ def rules_section(run: RunData) -> str:
             )
             if d["settings"]:
                 text += f' <span class="note">Settings: {escape(d["settings"])}.</span>'
+            bound = binding_text((run.manifest.get("rule_bindings") or {}).get(d["name"]))
+            if bound:
+                text += f' <span class="note">{escape(bound)}</span>'
             parts.append(f"<li>{text}</li>")
         parts.append("</ul>")
     else:

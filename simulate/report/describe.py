@@ -25,6 +25,9 @@ COMMON_RULE_KEYS = {
     "cap",
     "risk_adjusted",
     "split",
+    "bands",  # in the rule's own words (describe_amounts), as are the two below
+    "own_baseline",
+    "targeting",
 }
 
 TRANSPARENCY = {
@@ -155,8 +158,18 @@ def describe_peer_pressure(scenario: dict[str, Any]) -> list[str]:
     metrics = ", ".join(str(m) for m in peer.get("metrics") or [])
     unit = period_unit(float(scenario.get("period_days", 30.4375)))
     in_force = span(peer.get("start_period"), peer.get("end_period"), unit)
+    reach = []
+    if peer.get("targeting"):
+        from simulate.incentives.targeting import Targeting
+
+        who = Targeting.model_validate(peer["targeting"]).describe()
+        sides = peer.get("feedback") or "one_sided"
+        reach = [f"Only {who} get it ({sides.replace('_', '-')} feedback)."]
+    elif peer.get("feedback"):
+        reach = [f"Feedback: {peer['feedback'].replace('_', '-')}."]
     return [
         f"Transparency: {TRANSPARENCY.get(transparency, str(transparency))}.",
+        *reach,
         f"Figures shown: {metrics}, each over a rolling {peer.get('window', '?')} {unit}s, "
         f"published every {peer.get('publish_every', 1)} {unit}(s), {in_force}.",
         f"Benchmark: {NORMS.get(peer.get('norm', ''), str(peer.get('norm')))}.",
@@ -169,8 +182,11 @@ def describe_behaviour(scenario: dict[str, Any]) -> str:
     """How physicians behave, in one sentence."""
     model = (scenario.get("behaviour") or {}).get("model", "fixed")
     if model == "adaptive":
-        return (
+        text = (
             "Physicians adapt: at each period close they move their practice style toward "
             "the style that serves them best under the rules in force."
         )
+        if (scenario.get("behaviour") or {}).get("colleagues") == "symmetric":
+            text += " They expect colleagues to respond to team money as they do."
+        return text
     return "Physicians keep the practice style they were drawn with (behaviour: fixed)."

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulate.accounts.catalogue import PEER_METRICS
+from simulate.incentives.targeting import Targeting
 from simulate.scenario.section import _Model
 
 if TYPE_CHECKING:
@@ -172,6 +173,12 @@ class Behaviour(_Model):
     initial_iterations: int = Field(
         6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
     )
+    colleagues: Literal["as_observed", "symmetric"] = Field(
+        "as_observed",
+        description="How a physician expects colleagues to move when anticipating team or "
+        "organisation money: as_observed (they stay as last seen) or symmetric (they respond "
+        "as I do, so the unit's figure moves with everyone's).",
+    )
     selection: Selection = Field(default_factory=Selection)
     multitasking: Multitasking = Field(default_factory=Multitasking)
     crowding_out: CrowdingOut = Field(default_factory=CrowdingOut)
@@ -238,6 +245,24 @@ class PeerPressure(_Model):
         description="Weight of the team lead's (each team's first physician's) published figure "
         "in the team's norm; 0: the lead is one peer among others.",
     )
+    targeting: Targeting | None = Field(
+        None,
+        description="Only these physicians get the feedback (e.g. letters to the worst 20%); "
+        "none: everyone.",
+    )
+    feedback: Literal["one_sided", "two_sided"] | None = Field(
+        None,
+        description="one_sided: only a figure worse than the norm costs reputation; "
+        "two_sided: any gap does (conformity). Default: one_sided with targeting (letters, "
+        "report cards), else as the norm implies (two-sided but for top_decile).",
+    )
+
+    @property
+    def one_sided(self) -> bool:
+        """Whether only a shortfall against the norm costs reputation (rank concern too)."""
+        if self.feedback is not None:
+            return self.feedback == "one_sided"
+        return self.targeting is not None
 
     def lapsed(self, period: int) -> bool:
         """Whether publication has ended by the close of ``period``."""

@@ -121,6 +121,32 @@ def peer_pressure_period_order(scenario: Scenario) -> Problems:
     ]
 
 
+def targeted_physicians_exist(scenario: Scenario) -> Problems:
+    """A named target set names physicians of the scenario (``<team>.<NN>``)."""
+    from simulate.incentives.targeting import physician_names
+
+    known = physician_names(scenario.teams)
+    owners = [
+        (("incentives", index, "targeting"), rule.targeting)
+        for index, rule in enumerate(scenario.incentives)
+        if rule.targeting is not None
+    ]
+    if scenario.peer_pressure.targeting is not None:
+        owners.append((("peer_pressure", "targeting"), scenario.peer_pressure.targeting))
+    problems: Problems = []
+    for where, targeting in owners:
+        unknown = [name for name in targeting.physicians or () if name not in known]
+        if unknown:
+            problems.append(
+                (
+                    (*where, "physicians"),
+                    f"no physician {', '.join(repr(u) for u in unknown)}; physicians are "
+                    f"named <team>.<NN>, from {known[0]} to {known[-1]}",
+                )
+            )
+    return problems
+
+
 def mechanisms_need_adaptive(scenario: Scenario) -> Problems:
     """Mechanisms of the ``behaviour:`` section change how physicians adapt: they need
     adaptive physicians."""
@@ -220,6 +246,7 @@ CHECKS: tuple[Callable[[Scenario], Problems], ...] = (
     unique_rule_names,
     quality_gates_fit_level,
     peer_pressure_period_order,
+    targeted_physicians_exist,
     mechanisms_need_adaptive,
     mechanisms_fit_the_world,
     a_base_payment,

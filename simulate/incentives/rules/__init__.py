@@ -57,9 +57,13 @@ def describe_amounts(rule: Mapping[str, Any]) -> str:
     """What a rule given as a dict (a resolved scenario's) pays, in plain words, from its
     class's ``describe``; a dict that is no longer a valid rule says so."""
     try:
-        return TypeAdapter(RuleSpec).validate_python(dict(rule)).describe()
+        valid = TypeAdapter(RuleSpec).validate_python(dict(rule))
     except ValidationError as error:
         return f"(not a valid {rule.get('type', 'rule')} rule: {error.error_count()} error(s))"
+    text = valid.describe()
+    if valid.targeting is not None:
+        text += f"; only {valid.targeting.describe()}"
+    return text
 
 
 __all__ = [

@@ -14,8 +14,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulate.accounts.catalogue import CATALOGUE, MetricSpec
+from simulate.incentives.targeting import Targeting
 
 Level = Literal["physician", "team", "organisation"]
+Shape = Literal["linear", "all_or_nothing"]
 _LARGEST = float(np.finfo(float).max)
 Split = Literal["equal", "episodes", "contribution"]
 
@@ -101,9 +103,19 @@ class Rule(BaseModel, ABC):
         False, description="Use the observed/expected ratio times the overall rate."
     )
     split: Split = Field("equal", description="How team or organisation money reaches physicians.")
+    targeting: Targeting | None = Field(
+        None, description="Only these physicians are evaluated and paid (level: physician)."
+    )
+    shape: Shape | None = Field(
+        None,
+        description="linear: paid in proportion up to the cap; all_or_nothing: the full "
+        "amount or nothing (default: the rule kind's own, docs/incentives.md).",
+    )
 
     split_basis: ClassVar[str | None] = None
     """When set ('withheld' or 'base_payment'), team money is split in proportion to it."""
+    cap_shaped: ClassVar[bool] = False
+    """All-or-nothing means the cap or nothing (rules paying a continuous amount)."""
 
     @field_validator("metric")
     @classmethod
@@ -124,7 +136,46 @@ class Rule(BaseModel, ABC):
             raise ValueError(
                 f"end_period ({self.end_period}) is before start_period ({self.start_period})"
             )
+        self._check_targeting()
+        self._check_shape()
         return self
+
+    def shapes(self) -> tuple[str, ...]:
+        """The shapes this rule can take, its default first."""
+        return ("linear", "all_or_nothing")
+
+    @property
+    def effective_shape(self) -> str:
+        """The shape the rule pays in: ``shape``, or the default of its kind."""
+        return self.shape or self.shapes()[0]
+
+    def _check_shape(self) -> None:
+        allowed = self.shapes()
+        if self.shape is not None and self.shape not in allowed:
+            raise ValueError(
+                f"this {self.type} rule is {allowed[0]} by nature; shape '{self.shape}' needs "
+                + ("'worst' and 'best' (a scale)" if self.shape == "linear" else "another rule")
+            )
+        if self.cap_shaped and self.shape == "all_or_nothing" and self.cap is None:
+            raise ValueError("shape all_or_nothing pays the cap or nothing: give a 'cap'")
+
+    def _check_targeting(self) -> None:
+        targeting = self.targeting
+        if targeting is None:
+            return
+        if self.level != "physician":
+            raise ValueError("targeting chooses physicians; it needs level: physician")
+        if targeting.needs_data and self.targeting_chosen_at() < 0:
+            raise ValueError(
+                "targeting by a metric needs figures to rank: give targeting.chosen_at, "
+                "or a start_period of at least 1"
+            )
+
+    def targeting_chosen_at(self) -> int:
+        """The period whose close chooses the target set (default: the one before the
+        rule comes into force, when physicians first anticipate it)."""
+        chosen = self.targeting.chosen_at if self.targeting is not None else None
+        return self.start_period - 1 if chosen is None else chosen
 
     @property
     def spec(self) -> MetricSpec:
@@ -157,8 +208,32 @@ class Rule(BaseModel, ABC):
         self, evaluation: Evaluation, *, explain: bool = True
     ) -> tuple[np.ndarray, list[str] | None]:
         """Amounts per unit after the cap, with a reason per unit (None unless ``explain``)."""
-        amounts, reasons = self.amounts(evaluation, explain)
-        return self._capped(amounts, reasons if explain else None)
+        amounts, reasons, _ = self.settle_counted(evaluation, explain=explain, count=False)
+        return amounts, reasons
+
+    def settle_counted(
+        self, evaluation: Evaluation, *, explain: bool = True, count: bool = True
+    ) -> tuple[np.ndarray, list[str] | None, dict[str, int]]:
+        """:meth:`settle`, and how often its cap or gate bound (:meth:`bindings`)."""
+        raw, reasons = self.amounts(evaluation, explain)
+        amounts, reasons = self._capped(raw, reasons if explain else None)
+        if self.cap_shaped and self.effective_shape == "all_or_nothing":
+            amounts = np.where(amounts >= self.cap, self.cap, np.where(amounts < 0, -self.cap, 0.0))
+        return amounts, reasons, self.bindings(evaluation, raw, amounts) if count else {}
+
+    def bindings(self, evaluation: Evaluation, raw: np.ndarray, paid: np.ndarray) -> dict[str, int]:
+        """Unit-evaluations with a figure (``evaluated``), paid or charged something
+        (``paid``) and held at the cap (``at_cap``: the amount before the cap exceeded it)."""
+        values = np.asarray(evaluation.metric(self.metric, self.risk_adjusted), dtype=float)
+        valid = ~np.isnan(values)
+        at_cap = 0
+        if self.cap is not None:
+            at_cap = int(np.sum(valid & (np.abs(np.nan_to_num(raw)) >= self.cap)))
+        return {
+            "evaluated": int(valid.sum()),
+            "paid": int(np.sum(valid & (paid != 0))),
+            "at_cap": at_cap,
+        }
 
     def _capped(
         self, amounts: np.ndarray, reasons: list[str] | None

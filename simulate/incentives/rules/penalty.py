@@ -40,9 +40,22 @@ class ReadmissionPenalty(Rule):
             f"payment, capped at {self.max_share_of_base:.1%}"
         )
 
+    def bindings(self, evaluation, raw, paid) -> dict[str, int]:
+        """As every rule's, with ``at_cap``: the excess ratio reaching the largest share."""
+        counts = super().bindings(evaluation, raw, paid)
+        ratio = evaluation.metric("readmission_ratio", self.risk_adjusted)
+        at_most = (ratio - 1.0) * self.scale >= self.max_share_of_base
+        if self.cap is not None:
+            at_most = at_most | (np.abs(raw) >= self.cap)
+        counts["at_cap"] = int(np.sum(at_most))
+        return counts
+
     def amounts(self, evaluation, explain=True):
         ratio = evaluation.metric("readmission_ratio", self.risk_adjusted)
-        share = np.minimum(self.max_share_of_base, np.maximum(0.0, ratio - 1.0) * self.scale)
+        excess = np.maximum(0.0, ratio - 1.0) * self.scale
+        if self.effective_shape == "all_or_nothing":  # any excess: the whole penalty
+            excess = np.where(excess > 0, self.max_share_of_base, 0.0)
+        share = np.minimum(self.max_share_of_base, excess)
         share = np.where(np.isnan(share), 0.0, share)
         amounts = -share * evaluation.base_payment
         reasons = explain and [

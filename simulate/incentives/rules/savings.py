@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -41,6 +41,7 @@ class SharedSavings(Rule):
     """
 
     type: Literal["shared_savings"]
+    cap_shaped: ClassVar[bool] = True
     metric: str = Field("cost_per_episode", description="Always cost_per_episode.")
     level: Level = "organisation"
     benchmark: float | None = Field(
@@ -91,6 +92,25 @@ class SharedSavings(Rule):
         middle_of_window = evaluation.period - (evaluation.window_periods - 1) / 2
         middle_of_baseline = self.start_period - (self.baseline_length + 1) / 2
         return base * (1.0 + self.trend_per_period) ** (middle_of_window - middle_of_baseline)
+
+    def bindings(self, evaluation, raw, paid) -> dict[str, int]:
+        """As every rule's, and ``gate_failed``: savings above the minimum rate not shared
+        because the quality gate failed."""
+        counts = super().bindings(evaluation, raw, paid)
+        if self.quality_gate is not None:
+            rate, gate_ok = self._rate_and_gate(evaluation)
+            counts["gate_failed"] = int(np.sum((rate >= self.min_savings_rate) & ~gate_ok))
+        return counts
+
+    def _rate_and_gate(self, evaluation) -> tuple[np.ndarray, np.ndarray]:
+        """Savings as a share of benchmark spend, and whether the quality gate passes."""
+        cost = evaluation.metric("cost_per_episode", False)
+        bench = self.benchmarks(evaluation, np.shape(cost))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = (bench - cost) / bench
+        gate = self.quality_gate
+        quality = evaluation.metric(gate.metric, gate.risk_adjusted)
+        return rate, CATALOGUE[gate.metric].sign * (quality - gate.threshold) >= 0
 
     def amounts(self, evaluation, explain=True):
         cost = evaluation.metric("cost_per_episode", False)

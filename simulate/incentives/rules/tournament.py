@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from simulate.incentives.rules.bands import Band, by_position, check_bands, settle_group
 from simulate.incentives.rules.base import Evaluation, Peers, Rule, _text, money
 
 
@@ -33,7 +34,9 @@ class Tournament(Rule):
     """Relative performance: the top share of peers gets a bonus, the bottom share a penalty."""
 
     type: Literal["tournament"]
-    top_share: float = Field(ge=0, le=1, description="Share of units that win the bonus.")
+    top_share: float | None = Field(
+        None, ge=0, le=1, description="Share of units that win the bonus."
+    )
     bonus: float = Field(0.0, ge=0, description="Paid to each winner (currency).")
     bottom_share: float = Field(0.0, ge=0, le=1, description="Share of units penalised.")
     penalty: float = Field(0.0, ge=0, description="Taken from each of the bottom units.")
@@ -41,21 +44,40 @@ class Tournament(Rule):
         "organisation",
         description="Rank physicians against the whole organisation or within their team.",
     )
+    bands: tuple[Band, ...] | None = Field(
+        None,
+        min_length=1,
+        description="Or: rank bands, each with its own bonus or penalty (a tiered tournament).",
+    )
 
     @model_validator(mode="after")
     def _shares_fit(self):
-        total = self.top_share + self.bottom_share
+        if self.bands is not None:
+            if self.top_share is not None or self.bottom_share or self.bonus or self.penalty:
+                raise ValueError(
+                    "give 'bands' or top_share / bonus / bottom_share / penalty, not both"
+                )
+            check_bands(self.bands)
+        elif self.top_share is None:
+            raise ValueError("give 'top_share' (with bonus) or 'bands'")
+        total = (self.top_share or 0.0) + self.bottom_share
         if total > 1:
             raise ValueError(f"top_share + bottom_share must be at most 1 (got {total:g})")
         if self.peer_group == "team" and self.level != "physician":
             raise ValueError("peer_group 'team' ranks physicians; it needs level: physician")
         return self
 
+    def shapes(self) -> tuple[str, ...]:
+        """A rank wins its band's amount or nothing."""
+        return ("all_or_nothing",)
+
     def describe(self) -> str:
+        group = "each team" if self.peer_group == "team" else "the organisation"
+        if self.bands is not None:
+            return "; ".join(band.describe() for band in self.bands) + f"; ranked within {group}"
         text = f"top {self.top_share:.0%} earn {money(self.bonus)} each"
         if self.bottom_share > 0:
             text += f"; bottom {self.bottom_share:.0%} lose {money(self.penalty)} each"
-        group = "each team" if self.peer_group == "team" else "the organisation"
         return text + f"; ranked within {group}"
 
     @staticmethod
@@ -78,6 +100,11 @@ class Tournament(Rule):
         own, valid = ranked.own_value, ranked.own_valid
         better = better - (valid & (own > score))  # the candidate replaces its own figure
         worse = worse - (valid & (own < score))
+        if self.bands is not None:  # its position: the peers ranked above it
+            currency, share = by_position(self.bands, better, ranked.n)
+            amounts = currency + share * evaluation.base_payment
+            amounts = np.where(np.isnan(score), 0.0, amounts)
+            return amounts if self.cap is None else np.clip(amounts, -self.cap, self.cap)
         amounts = np.where(
             better < ranked.winners,
             self.bonus,
@@ -93,6 +120,8 @@ class Tournament(Rule):
         groups = evaluation.groups
         if self.peer_group == "organisation" or groups is None:
             groups = np.zeros(len(values), dtype=int)
+        if self.bands is not None:
+            return self._band_amounts(evaluation, values, groups, explain)
         top, bottom = np.zeros(len(values)), np.zeros(len(values))
         sign = self.spec.sign
         for group in np.unique(groups):
@@ -112,6 +141,20 @@ class Tournament(Rule):
         ]
         return amounts, reasons
 
+    def _band_amounts(self, evaluation, values, groups, explain):
+        """Each unit's band amount within its peer group (ties share their positions')."""
+        currency, share = np.zeros(len(values)), np.zeros(len(values))
+        for group in np.unique(groups):
+            members = np.flatnonzero(groups == group)
+            part = settle_group(self.bands, self.spec.sign * values[members])
+            currency[members], share[members] = part
+        amounts = currency + share * evaluation.base_payment
+        reasons = explain and [
+            f"{self.metric} {_text(v)}: band amount {money(a)}"
+            for v, a in zip(values, amounts, strict=True)
+        ]
+        return amounts, reasons
+
 
 class _Ranked:
     """A tournament's observed peers, prepared for ranking many candidates at once."""
@@ -128,7 +171,9 @@ class _Ranked:
         for g, values in self.sorted.items():
             sizes[g] = len(values)
         n = sizes[self.own_group] - self.own_valid + 1  # the candidate among the ranked
-        self.winners = np.floor(rule.top_share * n + 0.5)
+        self.n = n
+        top = rule.top_share or 0.0  # bands: positions are looked up from n
+        self.winners = np.floor(top * n + 0.5)
         self.losers = np.minimum(np.floor(rule.bottom_share * n + 0.5), n - self.winners)
         flat_group = self.own_group.reshape(len(self.own_group), -1)[:, 0]
         edges = np.flatnonzero(np.diff(flat_group)) + 1
