@@ -9,8 +9,9 @@ the value of every target measured there.
 A target by subgroup (``by``) needs the groups of the run: baseline quantiles come from
 the run itself (its months before the policy, which under common random numbers are
 the same in every variant of the world); ``targeted`` comes from the policy variant's run
-of the same replication (who the policy reached), which the control's point kind runs
-as well, so that policy and control compare the same physicians.
+of the same replication (who the policy reached in any month up to the end of the
+target's window: a letter sent before the window counts), which the control's point
+kind runs as well, so that policy and control compare the same physicians.
 """
 
 from __future__ import annotations
@@ -137,7 +138,10 @@ class CalibrationEvaluator:
             scenario = self.scenario(source, theta)
             runs[source] = (scenario, run_replication(scenario, replication))
         scenario, result = runs[source]
-        return subgroups(target.by, scenario, [result], self.windows[i], self.baselines[i])
+        window = self.windows[i]
+        if target.by == "targeted":  # reached at any time up to the window's end
+            window = Window("reached", 1, window.last_month)
+        return subgroups(target.by, scenario, [result], window, self.baselines[i])
 
 
 def column(target: Target) -> str:
