@@ -23,8 +23,8 @@ EFFECT_SIZES = (
     "Global budget + quality bonus",
 )
 """The first column of EVIDENCE.md's "Effect sizes" table (../shared/EVIDENCE.md)."""
-BEHAVIOURAL_ENCODED = ("Loss aversion",)
-BEHAVIOURAL_LEFT_OUT = ("Kolstad 2013", "Molitor 2018")
+BEHAVIOURAL_ENCODED = ("Loss aversion", "Conformity (Molitor 2018)")
+BEHAVIOURAL_LEFT_OUT = ("Kolstad 2013",)
 """Behavioural sizes the model cannot express; the file's header says why."""
 
 

@@ -178,6 +178,12 @@ CASES = {
         "calibration.targets[0].baseline",
         "needs by: baseline-quartile",
     ),
+    "a gap without subgroups": (
+        HEADER + PARAMETER + TARGETS.replace("se: 500}", "se: 500, versus: organisation}"),
+        9,
+        "calibration.targets[0].versus",
+        "needs by:",
+    ),
     "per names of or against": (
         HEADER
         + PARAMETER

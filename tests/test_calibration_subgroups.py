@@ -40,6 +40,8 @@ calibration:
     - {{name: reached, metric: intensity, by: targeted, subgroup: targeted,
        effect: {{of: letter, against: control, scale: relative}}, window: 5-8,
        value: -0.03, se: 0.01}}
+    - {{name: gap, metric: episodes, by: "baseline-quantile:intensity:5", subgroup: Q5,
+       versus: organisation, variant: control, baseline: 2-4, window: 5-8, value: 0, se: 1}}
 """
 
 
@@ -95,8 +97,10 @@ def test_a_quantile_target_pools_its_physicians(tmp_path):
     top = baseline.sort_values("intensity", kind="stable").index[-2:]
     assert n == 11
     expected = window.loc[top, "episodes"].sum()  # episodes per month add up
-    measured = evaluator.evaluate(payload, 0)["target:top"]
-    assert measured == pytest.approx(expected)
+    measured = evaluator.evaluate(payload, 0)
+    assert measured["target:top"] == pytest.approx(expected)
+    # versus: organisation: the group's figure minus all physicians' pooled
+    assert measured["target:gap"] == pytest.approx(expected - window["episodes"].sum())
 
 
 def test_quantiles_are_the_same_in_policy_and_control_runs(tmp_path):

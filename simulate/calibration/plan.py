@@ -175,8 +175,12 @@ def _baseline(world: World, target: Target, fail) -> Window | None:
     else:
         try:
             window = baseline_window(chosen)
-        except ScenarioError as exc:
-            raise fail(("baseline",), exc.message.replace("--window", "baseline:")) from None
+        except ScenarioError:
+            raise fail(
+                ("baseline",),
+                "no months before a policy comes into force in this target's variants; "
+                "give them as baseline: FIRST-LAST",
+            ) from None
     if window.last_month > chosen[0].horizon_periods:
         raise fail(("baseline",), f"ends after the horizon ({chosen[0].horizon_periods} months)")
     return window

@@ -82,6 +82,11 @@ class Target(BaseModel):
         description="Subgroups of the organisation's physicians, as simulate compare --by: "
         "targeted, baseline-quartile:METRIC or baseline-quantile:METRIC:K.",
     )
+    versus: Literal["organisation"] | None = Field(
+        None,
+        description="With by: the group's figure minus the whole organisation's (all its "
+        "physicians pooled): the group's gap to the mean.",
+    )
     baseline: str | None = Field(
         None,
         description="Months FIRST-LAST of the baseline quantiles (default: the months "
@@ -124,6 +129,8 @@ class Target(BaseModel):
             raise FieldError(("subgroup",), "a subgroup needs level team or physician, or by:")
         elif self.baseline is not None:
             raise FieldError(("baseline",), "a baseline window needs by: baseline-quartile")
+        elif self.versus is not None:
+            raise FieldError(("versus",), "a gap to the organisation needs by: (a subgroup)")
         if self.effect is not None and self.effect.per in (self.effect.of, self.effect.against):
             raise FieldError(("effect", "per"), "per names a third variant (not of or against)")
         if self.window is not None:

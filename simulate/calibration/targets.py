@@ -52,7 +52,7 @@ def measure(
 ) -> float:
     """The target's metric in one run: over ``window``, the mean over its units; with
     ``by``, the metric of its group's physicians pooled (``groups``: their membership;
-    NaN when the group is empty in this run)."""
+    NaN when the group is empty in this run), minus the organisation's with ``versus``."""
     if target.by is not None:
         if groups is None:
             raise ValueError(f"target {target.name}: subgroups '{target.by}' need their groups")
@@ -60,7 +60,11 @@ def measure(
             scenario, [result], window, "organisation", target.by, groups=groups
         )
         chosen = rows[rows["subgroup"] == target.subgroup][target.metric]
-        return float(chosen.iloc[0]) if len(chosen) else math.nan
+        value = float(chosen.iloc[0]) if len(chosen) else math.nan
+        if target.versus is None:
+            return value
+        whole = unit_window_values(scenario, [result], window, "organisation")
+        return value - float(whole[target.metric].iloc[0])
     values = unit_window_values(scenario, [result], window, level=target.level)
     units = subgroup_units(target, scenario)
     chosen = values[values["unit"].isin(units)][target.metric].to_numpy(dtype=float)
