@@ -184,6 +184,17 @@ CASES = {
         "calibration.targets[0].versus",
         "needs by:",
     ),
+    "a baseline that is not months": (
+        HEADER
+        + PARAMETER
+        + TARGETS.replace(
+            "se: 500}",
+            "se: 500, by: 'baseline-quartile:intensity', subgroup: Q1, baseline: during}",
+        ),
+        9,
+        "calibration.targets[0].baseline",
+        "give months FIRST-LAST",
+    ),
     "per names of or against": (
         HEADER
         + PARAMETER

@@ -142,3 +142,17 @@ def test_targeted_physicians_come_from_the_policy_run(tmp_path):
     resource = rows["intensity"].to_numpy() * episodes
     expected = resource[reached].sum() / episodes[reached].sum()
     assert plan.evaluator.evaluate(payload, 0)["target:reached"] == pytest.approx(expected)
+
+
+def test_a_ratio_names_a_variant_of_its_world(tmp_path):
+    path = tmp_path / "cal.yaml"
+    extra = (
+        "    - {name: r, metric: cost, value: 1, se: 1, "
+        "effect: {of: letter, against: control, per: bonus}}\n"
+    )
+    path.write_text(WORLD + extra)
+    with pytest.raises(ScenarioError) as caught:
+        plan_calibration(path)
+    assert caught.value.field == "calibration.targets[3].effect.per"
+    assert caught.value.line == WORLD.count("\n") + 1
+    assert "has no variant 'bonus'" in caught.value.message
