@@ -7,7 +7,6 @@ calibration, not a fit: the calibration (``scenarios/calibration/``) fits the va
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import simulate
 
@@ -37,9 +36,13 @@ def letter_effect(*extra: str) -> float:
     got = on[months & on["targeted"]]
     ids = got[["replication", "physician"]].drop_duplicates()
     base = off[months].merge(ids, on=["replication", "physician"])
-    return got.groupby("replication")["style_intensity"].mean().div(
-        base.groupby("replication")["style_intensity"].mean()
-    ).mean() - 1.0
+    return (
+        got.groupby("replication")["style_intensity"]
+        .mean()
+        .div(base.groupby("replication")["style_intensity"].mean())
+        .mean()
+        - 1.0
+    )
 
 
 def test_one_letter_to_the_highest_users_moves_them_as_in_hallsworth():
