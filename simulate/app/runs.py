@@ -72,14 +72,6 @@ AXIS_UNITS = {
     "mean_wait_days": "days",
 }
 """Short units for chart axes (a long axis title squeezes the plot)."""
-COMPONENT_NAMES = {
-    "payment_fee_for_service": "fee-for-service",
-    "payment_capitation": "capitation",
-    "payment_salary": "salary",
-    "payment_bundled": "bundled",
-    "bonuses": "incentive bonuses",
-    "penalties": "incentive penalties",
-}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from simulate.app.runs import (
-    COMPONENT_NAMES,
     EDITED,
     SIDES,
     UNCHANGED,
@@ -23,6 +22,7 @@ from simulate.app.runs import (
 )
 from simulate.app.source import scenario_data
 from simulate.report.data import RunData
+from simulate.report.stats import COMPONENT_LABELS, income_components
 from simulate.scenario.models import Scenario
 
 
@@ -81,15 +81,13 @@ def physician_table(runs: Mapping[str, RunData]) -> pd.DataFrame:
 
 def income_table(runs: Mapping[str, RunData]) -> pd.DataFrame:
     """Mean income per physician per month by component, per side (post-warm-up)."""
-    from simulate.report.stats import income_components
-
     frames = []
     for side, run in runs.items():
         per = income_components(run).mean(axis=0)
         for component, amount in per.items():
-            if component in COMPONENT_NAMES and (amount != 0 or component.startswith("payment")):
+            if component in COMPONENT_LABELS and (amount != 0 or component.startswith("payment")):
                 frames.append(
-                    {"side": side, "component": COMPONENT_NAMES[component], "amount": amount}
+                    {"side": side, "component": COMPONENT_LABELS[component], "amount": amount}
                 )
     table = pd.DataFrame(frames, columns=["side", "component", "amount"])
     used = table.groupby("component")["amount"].apply(lambda a: (a != 0).any())

@@ -38,7 +38,9 @@ from itertools import product
 import numpy as np
 
 from simulate.accounts.ledger import PeriodLedger
+from simulate.behaviour import peer
 from simulate.behaviour.expectations import CaseMix, case_mix_means, expected_per_episode
+from simulate.behaviour.internalisation import internalise, norm_implied_style
 from simulate.behaviour.mechanisms import (
     BASE_DIMENSIONS,
     CrowdingOut,
@@ -110,6 +112,9 @@ class AdaptiveStyle:
         """Each physician's drawn style: their best response when pay ignores practice."""
         self.habit = self.norm.copy()
         """Moving average of practice; the reference point leans toward it (persistence)."""
+        self.internalised = np.zeros_like(self.norm)
+        """The reference's internalised shift toward the peer norm (``internalisation``):
+        it moves only while feedback lasts, and stays."""
         coordination = np.array([t.team_based_care.coordination for t in scenario.teams])
         self.coordination = coordination[population.team]
         self.peer_pressure = PeerPressure(scenario, population.team)
@@ -159,8 +164,27 @@ class AdaptiveStyle:
     def _refresh_reference(self) -> None:
         """Reference style and its calibrating marginal cost, from norm and habit."""
         weight = self.config.habit_weight
-        self.reference = self.norm + weight * (self.habit - self.norm)
+        self.reference = self.norm + weight * (self.habit - self.norm) + self.internalised
         self.mu = self._benefit_gradient(self.reference)
+
+    def _internalise(self) -> None:
+        """Move the internalised shift toward its share of the gap between the reference
+        without it and the style the peer norm implies (``internalisation``), for the
+        physicians the feedback reaches, while it is in force; then it stays."""
+        pressure = self.peer_pressure
+        config = pressure.config.internalisation
+        if config.rate == 0 or pressure.comparison is None:
+            return
+        if peer.VISIBILITY[pressure.config.transparency] == 0:
+            return
+        own = self.norm + self.config.habit_weight * (self.habit - self.norm)
+        implied = norm_implied_style(
+            own + self.internalised, self._expect, pressure, self.low, self.high
+        )
+        target = config.share * (implied - own[:, :2])
+        self.internalised[:, :2] = internalise(
+            self.internalised[:, :2], target, config.rate, pressure.reached
+        )
 
     def set_coordination(self, coordination: np.ndarray) -> None:
         """Coordination per team changed (organisational response): expectations follow."""
@@ -334,5 +358,6 @@ class AdaptiveStyle:
         new[:, :2] += noise  # noise on intensity and effort, as without the extra dimensions
         new = np.clip(new, self.low, self.high)
         self.habit += self.config.habit_rate * (new - self.habit)
+        self._internalise()
         self._refresh_reference()
         return self._as_dict(new)

@@ -198,6 +198,10 @@ class PeerPressure:
         """Mean of each physician's earlier published figures (the own-history norm)."""
         self.comparison: peer.Comparison | None = None
         """Norms and peers from the last publication (None when nothing is published)."""
+        self.stake: np.ndarray | float = self.config.reputation_value
+        """Currency per index episode of a unit of loss: ``reputation_value``, or with
+        ``stake: income`` each physician's ``income_share`` x income per index episode
+        over the last published window [N]."""
         self.publications = 0
 
     @staticmethod
@@ -236,10 +240,12 @@ class PeerPressure:
         if "mean_queue_length" in config.metrics:
             team = ledger.team[span].sum(axis=0)[self.team_of]
         days = (span.stop - span.start) * self.period_days
+        sums = ledger.physician[span].sum(axis=0)
         figures = peer.published_metrics(
-            ledger.physician[span].sum(axis=0), ledger.wait_hist[span].sum(axis=0), team, days,
-            self.wait_target_days,
-        )  # fmt: skip
+            sums, ledger.wait_hist[span].sum(axis=0), team, days, self.wait_target_days
+        )
+        if config.stake == "income":
+            self.stake = config.income_share * peer.income_per_episode(sums)
         if self.dashboard is not None:
             self._remember(self.dashboard)
         self.show(figures)
@@ -268,7 +274,7 @@ class PeerPressure:
         loss = self.comparison.loss(figures)
         if self.reached is not None:  # feedback to the target set only
             loss = loss * self.reached[:, None]
-        return visibility * self.config.reputation_value * loss
+        return visibility * np.reshape(self.stake, (-1, 1)) * loss
 
 
 class ReferralShift:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulate.accounts.catalogue import PEER_METRICS, higher_is_better
-from simulate.accounts.ledger import F
+from simulate.accounts.ledger import BASE_PAYMENT_SLICE, F
 from simulate.accounts.metrics import MetricView, value
 from simulate.accounts.wait_histogram import N_BINS
 from simulate.scenario.models import PeerPressure
@@ -130,6 +130,17 @@ def _percentile_of_others(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.where(count > 0, value, np.nan)
 
 
+def income_per_episode(physician_sums: np.ndarray) -> np.ndarray:
+    """Each physician's income per index episode over a window [N] (currency): gross base
+    payment plus net incentives, over index episodes, floored at 0; a physician without
+    episodes gets the mean of those with (the income at stake of ``stake: income``)."""
+    income = physician_sums[:, BASE_PAYMENT_SLICE].sum(axis=1) + physician_sums[:, F["incentives"]]
+    episodes = physician_sums[:, F["episodes"]]
+    some = episodes > 0
+    per = np.maximum(np.divide(income, episodes, out=np.zeros(len(income)), where=some), 0.0)
+    return np.where(some, per, per[some].mean() if some.any() else 0.0)
+
+
 def lead_norms(
     norm: np.ndarray, lead_value: np.ndarray, influence: float, is_lead: np.ndarray
 ) -> np.ndarray:
@@ -205,6 +216,19 @@ class Comparison:
         above -= self.own_valid & (self.own > score)  # the physician's own figure
         return np.divide(above, self.peers, out=np.zeros(score.shape), where=self.peers > 0)
 
+    @property
+    def shortfall_only(self) -> bool:
+        """Whether only a figure worse than the norm counts (one-sided feedback, or the
+        top-decile norm by default: an achievable benchmark)."""
+        config = self.config
+        return config.one_sided or (config.feedback is None and config.norm == "top_decile")
+
+    def gaps(self, x: np.ndarray, clip: bool = True) -> np.ndarray:
+        """Signed relative gaps g = d (x - T) / |T| of figures ``x`` [M, N, K] to the
+        norm (+: better), clipped at 0 where only a shortfall counts (``clip``)."""
+        gap = self.sign[:, None, None] * (x - self.norm) / np.abs(self.norm)
+        return np.minimum(gap, 0.0) if clip and self.shortfall_only else gap
+
     def loss(self, candidates: dict[str, np.ndarray]) -> np.ndarray:
         """Reputational loss (unit-free, before sensitivity, visibility and value) of the
         figures [N, K] each candidate style implies, summed over the dashboard's metrics.
@@ -216,11 +240,9 @@ class Comparison:
         """
         x = np.stack([candidates[m] for m in self.metrics])  # [M, N, K]
         score = self.sign[:, None, None] * x
-        gap = self.sign[:, None, None] * (x - self.norm) / np.abs(self.norm)  # + : better
+        gap = self.gaps(x)
         config = self.config
         one_sided = config.one_sided
-        if one_sided or (config.feedback is None and config.norm == "top_decile"):
-            gap = np.minimum(gap, 0.0)  # only a shortfall hurts (achievable benchmark, letters)
         loss = config.conformity * gap**2
         if self.ranked:
             rank = config.rank_concern * self.share_above(score)

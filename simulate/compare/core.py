@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simulate.accounts.metrics import METRIC_UNITS, METRICS
@@ -236,22 +235,7 @@ def build_comparison(
     window = pd.concat([t.assign(variant=name) for name, t in values.items()], ignore_index=True)
     window = window[["variant", *[c for c in window.columns if c != "variant"]]]
     paired = paired_table(values, settings.reference, METRICS, METRIC_UNITS)
-    replications = values[settings.reference]["replication"].to_numpy()
-    ordered = {  # the economics use discounted costs and QALYs (compare.discounting)
-        v.name: discounted_window(
-            v.scenario, results[v.name].replications, settings.discount
-        ).sort_values("replication")
-        for v in variant_set.variants
-    }
-    econ = economics(
-        cost={name: perspective_cost(t, settings.perspective) for name, t in ordered.items()},
-        qalys={name: t["qalys"].to_numpy(dtype=float) for name, t in ordered.items()},
-        replications=np.sort(replications),
-        reference=settings.reference,
-        thresholds=settings.thresholds,
-        ceac_grid=(settings.ceac_max, settings.ceac_step),
-        perspective=settings.perspective,
-    )
+    econ = _economics(variant_set, results)
     decided = decide(econ.cost_effectiveness, window, settings.reference, settings.thresholds)
     table = pd.concat([paired, econ.rows], ignore_index=True)
     return Comparison(
@@ -266,6 +250,27 @@ def build_comparison(
         elapsed_seconds=elapsed_seconds,
         effects=effects,
         effects_by={"windows": _windows_of(effects), "level": level, "by": by},
+    )
+
+
+def _economics(variant_set: VariantSet, results: dict[str, RunResult]):
+    """ICER, NMB and the acceptability curve from each variant's discounted costs and
+    QALYs per period over the window (``compare.discounting``), replications paired."""
+    settings = variant_set.settings
+    ordered = {
+        v.name: discounted_window(
+            v.scenario, results[v.name].replications, settings.discount
+        ).sort_values("replication")
+        for v in variant_set.variants
+    }
+    return economics(
+        cost={name: perspective_cost(t, settings.perspective) for name, t in ordered.items()},
+        qalys={name: t["qalys"].to_numpy(dtype=float) for name, t in ordered.items()},
+        replications=ordered[settings.reference]["replication"].to_numpy(),
+        reference=settings.reference,
+        thresholds=settings.thresholds,
+        ceac_grid=(settings.ceac_max, settings.ceac_step),
+        perspective=settings.perspective,
     )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulate.accounts.catalogue import CATALOGUE, METRIC_CATALOGUE, PEER_METRICS
+from simulate.accounts.labels import physician_name
 from simulate.accounts.metrics import MetricView
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ PEER_OWNER = "peer_pressure"
 
 def physician_names(teams) -> list[str]:
     """Each physician's label in scenario order: ``<team>.<NN>`` (as the output tables)."""
-    return [f"{t.name}.{k + 1:02d}" for t in teams for k in range(t.physicians)]
+    return [physician_name(t.name, k) for t in teams for k in range(t.physicians)]
 
 
 def owners_of(scenario) -> list[Owner]:

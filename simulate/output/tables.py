@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from simulate.accounts.catalogue import KEY_METRICS
+from simulate.accounts.labels import physician_name
 from simulate.accounts.ledger import PAYMENT_COMPONENTS, F
 from simulate.accounts.metrics import (
     METRIC_UNITS,
@@ -55,11 +56,6 @@ class Units:
         return cls(
             tuple(level), tuple(name), tuple(team), scenario.n_physicians, len(scenario.teams)
         )
-
-
-def physician_name(team: str, index: int) -> str:
-    """Label of a team's ``index``-th physician (0-based), e.g. ``orthopaedics.01``."""
-    return f"{team}.{index + 1:02d}"
 
 
 def membership(result: ReplicationResult, n_teams: int) -> np.ndarray:

@@ -31,6 +31,8 @@ from simulate.report.palette import (
 )
 from simulate.report.stats import (
     BASE_COMPONENTS,
+    COMPONENT_LABELS,
+    RISK_COMPONENTS,
     Z95,
     Z998,
     bootstrap_interval,
@@ -52,14 +54,6 @@ AXIS_UNITS = {m: METRIC_CATALOGUE[m].short_unit for m in KEY_METRICS}
 STYLE_LABELS = {
     "intensity": "intensity (x guideline, per episode)",
     "quality_effort": "quality effort (share 0-1, per episode)",
-}
-COMPONENT_LABELS = {
-    "payment_fee_for_service": "fee-for-service",
-    "payment_capitation": "capitation",
-    "payment_salary": "salary",
-    "payment_bundled": "bundled",
-    "bonuses": "incentive bonuses",
-    "penalties": "incentive penalties",
 }
 
 
@@ -159,9 +153,14 @@ def style_fan_figure(run: RunData) -> Figure:
     return fig
 
 
+ADJUSTMENTS = ("bonuses", "penalties", *RISK_COMPONENTS)
+"""What the income chart's lower panel shows at its own scale (currency per period)."""
+
+
 def income_figure(run: RunData) -> Figure:
     """Each physician's income by component (top) and, at their own scale, the incentive
-    bonuses and penalties (bottom: penalties below zero), which are small beside the base."""
+    bonuses and penalties and any cost of care borne or investment share (bottom:
+    negatives stacked below zero), which are small beside the base."""
     table = income_components(run)
     fig = Figure(figsize=(max(6.0, 0.45 * len(table) + 2.5), 5.2), dpi=DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
@@ -182,32 +181,42 @@ def income_figure(run: RunData) -> Figure:
                 label=COMPONENT_LABELS[column],
             )
             stack += values
-    net = np.zeros(len(table))
-    for column in ("bonuses", "penalties"):
-        if column in table:
-            net += table[column].to_numpy()
+    always = ("bonuses", "penalties")
+    shown = [c for c in ADJUSTMENTS if c in table and (c in always or table[c].any())]
+    net = table[shown].sum(axis=1).to_numpy() if shown else np.zeros(len(table))
     top.bar(x, net, bottom=stack, color=COMPONENT_COLOURS["bonuses"], label="incentives (net)")
     top.yaxis.set_major_formatter(THOUSANDS)
     top.set_ylabel("Income (currency per period)", fontsize=8)
     top.set_title("Physician income by component (mean per period after warm-up)")
     top.legend(fontsize=7, frameon=False, ncols=3, loc="lower right")
-    for column in ("bonuses", "penalties"):
-        if column in table:
-            bottom.bar(
-                x,
-                table[column],
-                color=COMPONENT_COLOURS[column],
-                hatch="//" if column == "penalties" else None,
-                label=COMPONENT_LABELS[column],
-                gid=column,
-            )
+    _adjustment_bars(bottom, x, table, shown)
     bottom.axhline(0, color="black", lw=0.8)
     bottom.yaxis.set_major_formatter(THOUSANDS)
-    bottom.set_ylabel("Incentives (currency per period)", fontsize=8)
+    label = "Incentives" if shown == ["bonuses", "penalties"] else "Incentives and risk"
+    bottom.set_ylabel(f"{label} (currency per period)", fontsize=8)
     bottom.legend(fontsize=7, frameon=False, ncols=2, loc="best")
     bottom.set_xticks(x, table.index, rotation=60, ha="right", fontsize=7)
     bottom.set_xlabel("Physician")
     return fig
+
+
+def _adjustment_bars(ax, x: np.ndarray, table: pd.DataFrame, shown: list[str]) -> None:
+    """Bonuses above zero; penalties, cost borne and investment stacked below it."""
+    below = np.zeros(len(table))
+    for column in shown:
+        values = table[column].to_numpy()
+        negative = column != "bonuses"
+        ax.bar(
+            x,
+            values,
+            bottom=below if negative else None,
+            color=COMPONENT_COLOURS[column],
+            hatch="//" if column == "penalties" else None,
+            label=COMPONENT_LABELS[column],
+            gid=column,
+        )
+        if negative:
+            below += np.minimum(values, 0.0)
 
 
 def funnel_figure(run: RunData, replication: int | None = 0) -> Figure:

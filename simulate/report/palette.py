@@ -30,6 +30,8 @@ COMPONENT_COLOURS = {
     "payment_bundled": "#E69F00",
     "bonuses": "#CC79A7",
     "penalties": "#D55E00",
+    "payment_cost_sharing": "#999999",
+    "payment_investment": "#555555",
 }
 
 

@@ -7,14 +7,24 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from simulate.accounts.ledger import SCHEME_COMPONENTS
 from simulate.report.data import RunData
 
-BASE_COMPONENTS = (
-    "payment_fee_for_service",
-    "payment_capitation",
-    "payment_salary",
-    "payment_bundled",
-)
+BASE_COMPONENTS = tuple(f"payment_{c}" for c in SCHEME_COMPONENTS)
+"""The physicians table's base payment columns (currency per period)."""
+RISK_COMPONENTS = ("payment_cost_sharing", "payment_investment")
+"""Negative base components: the cost of care borne and the share of investments."""
+COMPONENT_LABELS = {
+    "payment_fee_for_service": "fee-for-service",
+    "payment_capitation": "capitation",
+    "payment_salary": "salary",
+    "payment_bundled": "bundled",
+    "payment_cost_sharing": "cost of care borne",
+    "payment_investment": "investment share",
+    "bonuses": "incentive bonuses",
+    "penalties": "incentive penalties",
+}
+"""Income components in words (charts, tables, the app)."""
 
 Z95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
@@ -90,7 +100,9 @@ def funnel_points(run: RunData, replication: int | None = 0) -> pd.DataFrame:
 
 
 def income_components(run: RunData) -> pd.DataFrame:
-    """Per physician: post-warm-up mean per period of each base component, bonuses, penalties.
+    """Per physician: post-warm-up mean per period of each base component, the cost of
+    care borne and investment share (risk-bearing payment, organisational response;
+    negative), bonuses and penalties (currency per period).
 
     Means over replications and periods after warm-up. Incentive bonuses (positive
     line items) and penalties (negative, withholds included) come from payments.
@@ -98,7 +110,8 @@ def income_components(run: RunData) -> pd.DataFrame:
     names = run.physician_names
     panel = run.physicians[run.physicians["period"] >= run.warmup]
     count = max(panel["replication"].nunique() * max(run.horizon - run.warmup, 1), 1)
-    base = panel.groupby("physician")[[c for c in BASE_COMPONENTS if c in panel]].sum() / count
+    columns = [c for c in (*BASE_COMPONENTS, *RISK_COMPONENTS) if c in panel]
+    base = panel.groupby("physician")[columns].sum() / count
     table = base.reindex(names).fillna(0.0)
     pay = run.payments
     if "component" in pay and "amount" in pay and not pay.empty:

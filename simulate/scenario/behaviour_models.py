@@ -193,6 +193,28 @@ class Behaviour(_Model):
         }
 
 
+class Internalisation(_Model):
+    """Norm internalisation: while feedback lasts, a physician's reference style moves
+    toward the style their peer norm implies, and that part stays when feedback stops."""
+
+    rate: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="kappa: per period with feedback, the internalised shift of the reference "
+        "closes this share of its gap to the norm-implied one (a share 1-(1-kappa)^m in m "
+        "periods); 0: off. Assumption pending calibration (Molitor 2018: 0.08-0.13).",
+    )
+    share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="eta: the share of the gap between the reference and the norm-implied "
+        "style a physician comes to adopt as their own (then flat). Assumption pending "
+        "calibration (Molitor 2018: 0.6-0.8 with a fast rate).",
+    )
+
+
 class PeerPressure(_Model):
     """Transparency: what physicians see of each other, and how much they care."""
 
@@ -229,7 +251,25 @@ class PeerPressure(_Model):
     reputation_value: float = Field(
         1000.0,
         ge=0,
-        description="Currency per episode of a unit of reputational loss at peer sensitivity 1.",
+        description="With stake: value, currency per episode of a unit of reputational loss at "
+        "peer sensitivity 1.",
+    )
+    stake: Literal["value", "income"] = Field(
+        "value",
+        description="What a unit of reputational loss is worth: value (reputation_value, the "
+        "same currency for everyone) or income (income_share x the physician's own income "
+        "per index episode over the dashboard window, so the loss is a share of earnings).",
+    )
+    income_share: float = Field(
+        1.0,
+        ge=0,
+        description="With stake: income, the share of a physician's income per index episode "
+        "a unit of reputational loss is worth at peer sensitivity 1.",
+    )
+    internalisation: Internalisation = Field(
+        default_factory=Internalisation,
+        description="Norm internalisation: the reference style moves toward the norm while "
+        "feedback lasts, and stays (rate, share).",
     )
     referral_shift: float = Field(
         0.1,
