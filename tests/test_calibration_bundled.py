@@ -10,6 +10,7 @@ import pytest
 
 from simulate.calibration.plan import find_calibration_file, plan_calibration
 from simulate.scenario.behaviour_models import Behaviour, PeerPressure
+from simulate.scenario.models import PhysicianTraits
 
 EFFECT_SIZES = (
     "Patel 2018",
@@ -28,7 +29,7 @@ BEHAVIOURAL_LEFT_OUT = ("Kolstad 2013",)
 """Behavioural sizes the model cannot express; the file's header says why."""
 
 
-@pytest.mark.parametrize("name", ["evidence", "social_norm_letter"])
+@pytest.mark.parametrize("name", ["evidence", "evidence_income", "social_norm_letter"])
 def test_the_bundled_calibrations_validate(name):
     done = subprocess.run(
         [sys.executable, "-m", "simulate", "calibrate", name, "--dry-run"],
@@ -57,7 +58,14 @@ def test_every_world_is_used_and_every_target_has_an_uncertainty():
     assert used == {w.name for w in plan.worlds}
     assert all(t.standard_error > 0 for t in plan.targets)
     # the worlds keep the model's defaults: the calibration's "before" is the defaults
-    models = {"behaviour": Behaviour, "peer_pressure": PeerPressure}
+    models = {
+        "behaviour": Behaviour,
+        "peer_pressure": PeerPressure,
+        "physician_traits": PhysicianTraits,
+    }
     for path, value in zip(plan.paths, plan.defaults, strict=True):
-        section, key = path.split(".")
-        assert value == models[section].model_fields[key].default, path
+        section, *keys = path.split(".")
+        node = models[section]().model_dump()
+        for key in keys:
+            node = node[key]
+        assert value == node, path
