@@ -76,6 +76,9 @@ def test_writes_tables_figures_and_a_decision_first_dashboard(serial):
     assert manifest["population"]["years"] == 5 and manifest["discount"]["costs"] == 0.035
     tornado = pd.read_csv(out / "tornado.csv")
     assert len(tornado) == 2 and set(tornado["variant"]) == {"salary"}
+    # 8 draws are too few for the EVPPI metamodel: no evppi.csv, and the terminal says so
+    assert not (out / "evppi.csv").exists() and "evppi" in manifest["skipped"]
+    assert "warning: no evppi.csv: 8 complete draws; EVPPI needs 50" in done.stderr
 
 
 def test_the_same_numbers_on_a_pool(serial):
