@@ -36,10 +36,12 @@ def psa(
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Probabilistic sensitivity analysis of a file's variants: parameter draws from its
-    uncertainty: section (outer loop), replications under common random numbers (inner
-    loop); the decision under uncertainty, EVPI, EVPPI, and the split of variance between
-    parameters and patient-level noise. --resume continues a stopped PSA."""
+    """Probabilistic sensitivity analysis: the decision under uncertainty, EVPI, EVPPI.
+
+    Parameter draws from the file's uncertainty: section (outer loop), replications under
+    common random numbers (inner loop); the decision under uncertainty, EVPI, EVPPI, the
+    tornado and the split of variance between parameters and patient-level noise.
+    --resume continues a stopped PSA."""
     from simulate.psa.output import write_outputs
     from simulate.psa.plan import plan_psa
 
