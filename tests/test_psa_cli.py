@@ -140,3 +140,15 @@ def test_bad_input_gives_one_line_with_file_line_and_field(tmp_path):
     assert not (tmp_path / "o").exists()
     dry = psa(str(path.with_name("ok.yaml")), "--dry-run")
     assert dry.returncode == 2  # a missing file is bad input too
+
+
+def test_report_on_a_psa_folder_says_how_to_rebuild_it(serial):
+    folder, _ = serial
+    done = subprocess.run(
+        [sys.executable, "-m", "simulate", "report", str(folder / "serial")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "is a psa folder" in done.stderr and "simulate psa FILE --resume" in done.stderr
