@@ -84,6 +84,7 @@ def test_measure_reads_the_window_level_and_subgroup(short_scenario):
 def test_a_policy_phase_names_a_window():
     scenario = load_scenario("peer_comparison", ["horizon_periods=18"])
     during = target(window="during").window_of(scenario)
-    assert (during.first_month, during.last_month) == (13, 18)  # feedback from period 12
+    # feedback published from the close of period 12 (month 13) shapes month 14 on
+    assert (during.first_month, during.last_month) == (14, 18)
     with pytest.raises(ValueError, match="no policy phase 'after'"):
         target(window="after").window_of(scenario)

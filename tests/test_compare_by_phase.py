@@ -265,7 +265,7 @@ def test_compare_writes_effects_by_phase_and_team(tmp_path):
         ),
         (["--by", "baseline-quartile:nope"], "allowed: arrivals, episodes"),
         (["--level", "ward"], "not one of: organisation, team, physician"),
-        (["--by", "targeted"], "no rule in the scenario targets physicians"),
+        (["--by", "targeted"], "no rule or dashboard in any variant targets physicians"),
     ],
 )
 def test_bad_effect_options_exit_2_with_one_line(tmp_path, args, message):

@@ -141,10 +141,11 @@ def test_policy_windows_read_rules_and_peer_pressure_of_a_scenario():
         "peer_comparison",
         ["horizon_periods=48", "peer_pressure.end_period=29", "warmup_periods=6"],
     )
+    # published at the close of period 12 (month 13): shapes months 14 to 31
     assert policy_windows(peer) == (
-        Window("before", 7, 12),
-        Window("during", 13, 30),
-        Window("after", 31, 48),
+        Window("before", 7, 13),
+        Window("during", 14, 31),
+        Window("after", 32, 48),
     )
     ffs = load_scenario("baseline_ffs")
     everything = Window("all", ffs.warmup_periods + 1, ffs.horizon_periods)
@@ -162,7 +163,7 @@ def test_the_dashboard_headline_uses_the_same_phases():
         ["horizon_periods=48", "peer_pressure.end_period=29", "warmup_periods=6"],
     ).model_dump(mode="json")
     trend = trend_windows(SimpleNamespace(warmup=6, horizon=48, scenario=data))
-    assert (trend.before, trend.during, trend.ended) == (range(6, 12), range(12, 30), range(30, 48))
+    assert (trend.before, trend.during, trend.ended) == (range(6, 13), range(13, 31), range(31, 48))
 
 
 # --- values per unit -------------------------------------------------------------------
@@ -300,8 +301,9 @@ def test_parse_by_lists_what_is_allowed():
 
 def test_baseline_window_is_before_the_policy():
     peer = load_scenario("peer_comparison", ["horizon_periods=24", "warmup_periods=6"])
-    assert baseline_window([peer]) == Window("baseline", 7, 12)
-    early = load_scenario("peer_comparison", ["horizon_periods=24", "warmup_periods=12"])
-    assert baseline_window([early]) == Window("baseline", 1, 12)  # before the start
+    # the dashboard first published at the close of month 13 shapes month 14 on
+    assert baseline_window([peer]) == Window("baseline", 7, 13)
+    early = load_scenario("peer_comparison", ["horizon_periods=24", "warmup_periods=13"])
+    assert baseline_window([early]) == Window("baseline", 1, 13)  # before the start
     with pytest.raises(ScenarioError, match="--window baseline=FIRST-LAST"):
         baseline_window([load_scenario("baseline_ffs")])

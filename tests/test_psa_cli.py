@@ -76,6 +76,9 @@ def test_writes_tables_figures_and_a_decision_first_dashboard(serial):
     assert manifest["population"]["years"] == 5 and manifest["discount"]["costs"] == 0.035
     tornado = pd.read_csv(out / "tornado.csv")
     assert len(tornado) == 2 and set(tornado["variant"]) == {"salary"}
+    # 8 draws are too few for the EVPPI metamodel: no evppi.csv, and the terminal says so
+    assert not (out / "evppi.csv").exists() and "evppi" in manifest["skipped"]
+    assert "warning: no evppi.csv: 8 complete draws; EVPPI needs 50" in done.stderr
 
 
 def test_the_same_numbers_on_a_pool(serial):
@@ -137,3 +140,15 @@ def test_bad_input_gives_one_line_with_file_line_and_field(tmp_path):
     assert not (tmp_path / "o").exists()
     dry = psa(str(path.with_name("ok.yaml")), "--dry-run")
     assert dry.returncode == 2  # a missing file is bad input too
+
+
+def test_report_on_a_psa_folder_says_how_to_rebuild_it(serial):
+    folder, _ = serial
+    done = subprocess.run(
+        [sys.executable, "-m", "simulate", "report", str(folder / "serial")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "is a psa folder" in done.stderr and "simulate psa FILE --resume" in done.stderr

@@ -123,8 +123,9 @@ def test_trajectory_figure_has_labels_band_and_policy_markers(run_data):
     assert len(variants) == 1
     assert list(variants[0].get_xdata()) == list(range(1, 17))
     starts = [line for line in ax.lines if line.get_gid() == "policy-start"]
-    # tournament, penalty, peers: start_period 12 (0-based) is month 13
-    assert [line.get_xdata()[0] for line in starts] == [13]
+    # tournament, penalty: start_period 12 (0-based) is month 13; the dashboard, first
+    # published at the close of month 13, shapes practice from month 14
+    assert [line.get_xdata()[0] for line in starts] == [13, 14]
     phases = [p for p in ax.patches + ax.collections if p.get_gid() == "policy-phase"]
     assert phases  # the months in force are shaded
     assert not [line for line in ax.lines if line.get_gid() == "policy-end"]

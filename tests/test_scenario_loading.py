@@ -319,6 +319,15 @@ def test_schema_command_prints_json_with_the_top_level_keys():
     assert schema["additionalProperties"] is False
 
 
+@pytest.mark.parametrize("path", bundled_scenarios(), ids=lambda p: p.stem)
+def test_every_bundled_scenario_is_valid_against_the_schema_editors_use(path):
+    import jsonschema
+
+    schema = json.loads(runner.invoke(app, ["schema"]).stdout)
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)  # raises on any key or value an editor would flag
+
+
 def test_scenarios_command_lists_every_bundled_scenario():
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0

@@ -79,9 +79,11 @@ def app_command(
     overrides: SetOption = None,
     workers: AppWorkersOption = 2,
 ) -> None:
-    """Start the interactive what-if page (a local web app) and print its address:
-    move the levers, run the edited scenario against the unchanged one, compare runs.
-    Ctrl-C stops it. Needs the optional extra: pip install 'valuesim\\[app]'."""
+    """Start the what-if page in the browser: move levers, run, compare.
+
+    A local web app; prints its address. Move the levers, run the edited scenario
+    against the unchanged one, compare runs. Ctrl-C stops it. Needs the optional extra:
+    pip install 'valuesim\\[app]'."""
     from simulate.app import PAGE
     from simulate.app.source import DEFAULT_SOURCE, load_source
 

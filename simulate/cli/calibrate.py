@@ -36,10 +36,12 @@ def calibrate(
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Fit parameters to targets (a file's calibration: section): Latin hypercube screening
-    of the priors, an Optuna optimiser (TPE or CMA-ES) for the best fit, and rejection ABC
-    on prior draws for the accepted set. Writes trials.csv, best.yaml, accepted.csv and a
-    fit report. --resume continues a stopped calibration with identical trials."""
+    """Fit parameters to targets (a file's calibration: section); best fit and accepted set.
+
+    Latin hypercube screening of the priors, an Optuna optimiser (TPE or CMA-ES) for the
+    best fit, and rejection ABC on prior draws for the accepted set. Writes trials.csv,
+    best.yaml, accepted.csv and a fit report. --resume continues a stopped calibration
+    with identical trials."""
     from simulate.calibration.output import write_outputs
     from simulate.calibration.plan import plan_calibration
 

@@ -114,10 +114,11 @@ def compare(
     animate: AnimateOption = False,
     no_report: NoReportOption = False,
 ) -> None:
-    """Compare scenario variants under common random numbers: the decision in words, paired
-    differences with 95% CIs, ICER, net monetary benefit, acceptability curve and
-    frontier, and effects by phase and subgroup; writes tables, a manifest and
-    dashboard.html."""
+    """Compare variants: the decision, ICER, NMB, CEAC, effects by phase and subgroup.
+
+    Variants run under common random numbers: the decision in words, paired differences
+    with 95% CIs, ICER, net monetary benefit, acceptability curve and frontier, and
+    effects by phase and subgroup; writes tables, a manifest and dashboard.html."""
     from simulate.compare.core import check_effect_options
     from simulate.compare.effects_table import print_effects
     from simulate.compare.table import print_comparison

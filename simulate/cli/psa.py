@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from simulate.cli.common import app, fail, out
+from simulate.cli.common import app, fail, out, print_warnings
 from simulate.cli.options import (
     DaskLocalOption,
     DryRunOption,
@@ -36,10 +36,12 @@ def psa(
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Probabilistic sensitivity analysis of a file's variants: parameter draws from its
-    uncertainty: section (outer loop), replications under common random numbers (inner
-    loop); the decision under uncertainty, EVPI, EVPPI, and the split of variance between
-    parameters and patient-level noise. --resume continues a stopped PSA."""
+    """Probabilistic sensitivity analysis: the decision under uncertainty, EVPI, EVPPI.
+
+    Parameter draws from the file's uncertainty: section (outer loop), replications under
+    common random numbers (inner loop); the decision under uncertainty, EVPI, EVPPI, the
+    tornado and the split of variance between parameters and patient-level noise.
+    --resume continues a stopped PSA."""
     from simulate.psa.output import write_outputs
     from simulate.psa.plan import plan_psa
 
@@ -69,12 +71,24 @@ def psa(
         plan.n_runs,
         "PSA",
     )
+    print_warnings(_skipped(directory))
     if not quiet:
         out.print(
             f"{_size(plan)}; {session.added} runs in {session.elapsed:.1f} s", highlight=False
         )
         _print_decision(directory)
         out.print(f"results written to [bold]{escape(str(directory))}[/]", highlight=False)
+
+
+def _skipped(directory: Path) -> list[str]:
+    """What the PSA could not compute and why (the manifest's ``skipped``), in words."""
+    import json
+
+    path = directory / "manifest.json"
+    if not path.exists():
+        return []
+    skipped = json.loads(path.read_text(encoding="utf-8")).get("skipped") or {}
+    return [f"no {table}.csv: {reason}" for table, reason in skipped.items()]
 
 
 def _size(plan) -> str:

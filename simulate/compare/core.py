@@ -29,6 +29,7 @@ from simulate.compare.window import (
     parse_window,
     window_values,
 )
+from simulate.errors import ScenarioError
 from simulate.experiment.executors import map_ordered
 from simulate.experiment.replications import ReplicationJob, RunResult, build_result, run_job
 from simulate.output.store import (
@@ -317,13 +318,19 @@ def compare(
 def check_effect_options(
     variant_set: VariantSet, windows: Sequence[Window], by: str | None, level: str
 ) -> None:
-    """ScenarioError on windows outside the horizon, an unknown level or subgroup, before
-    anything runs (``--by targeted`` without targeting is found after the run)."""
+    """ScenarioError on windows outside the horizon, an unknown level or subgroup, or
+    ``--by targeted`` where no variant targets physicians, before anything runs."""
+    from simulate.incentives.targeting import owners_of
+
     if windows:
         check_windows(windows, variant_set.variants[0].scenario.horizon_periods)
     check_level(level)
-    if by is not None:
-        parse_by(by)
+    targeted = by is not None and parse_by(by)[0] == "targeted"
+    if targeted and not any(owners_of(v.scenario) for v in variant_set.variants):
+        raise ScenarioError(
+            "--by targeted: no rule or dashboard in any variant targets physicians "
+            "(add a targeting: section; docs/scenarios.md)"
+        )
 
 
 def _windows_of(effects: pd.DataFrame) -> list[str]:

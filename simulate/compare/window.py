@@ -120,10 +120,17 @@ def policy_spans(scenario: Scenario | Mapping[str, Any]) -> list[PolicySpan]:
         spans.append(PolicySpan(label, int(rule.get("start_period") or 0), rule.get("end_period")))
     peer = data.get("peer_pressure") or {}
     if peer and peer.get("transparency", "none") != "none":
-        spans.append(
-            PolicySpan("peer pressure", int(peer.get("start_period") or 0), peer.get("end_period"))
-        )
+        spans.append(_dashboard_span(peer))
     return spans
+
+
+def _dashboard_span(peer: Mapping[str, Any]) -> PolicySpan:
+    """The periods a dashboard shapes: from the one after its first publication (at the
+    close of ``start_period + publish_every - 1``) to the one after ``end_period`` (the
+    last published figures steer the style chosen at that close); see docs/scenarios.md."""
+    first = int(peer.get("start_period") or 0) + int(peer.get("publish_every") or 1)
+    end = peer.get("end_period")
+    return PolicySpan("peer pressure", first, None if end is None else int(end) + 1)
 
 
 def first_policy_start(spans: Iterable[PolicySpan]) -> int | None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from simulate.output.store import write_text
+from simulate.errors import ScenarioError
+from simulate.output.store import MANIFEST, write_text
 from simulate.report import economics_figures as ef
 from simulate.report import figures as fg
 from simulate.report.charts import save_figure
@@ -161,6 +162,15 @@ def build_report(directory: Path, *, animate: bool = False) -> list[Path]:
 
     directory = Path(directory)
     manifest = read_manifest(directory)
+    kind = manifest.get("kind")
+    if kind in ("sweep", "psa", "calibration"):
+        command = "calibrate" if kind == "calibration" else kind
+        raise ScenarioError(
+            f"'{directory}' is a {kind} folder: its tables and page are rebuilt from its run "
+            f"store by `simulate {command} FILE --resume --out {directory}` (no run is "
+            "repeated); `simulate report` rebuilds run and comparison folders",
+            file=str(directory / MANIFEST),
+        )
     with matplotlib.rc_context(PLAIN_TEXT):  # names from scenarios are text, never math
         if is_comparison(manifest):
             return build_comparison_report(load_comparison(directory, manifest), animate=animate)

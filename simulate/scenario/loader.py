@@ -21,13 +21,14 @@ from simulate.scenario.files import (
 from simulate.scenario.messages import _line_for, _more, validation_error
 from simulate.scenario.models import Scenario
 from simulate.scenario.overrides import OVERRIDE_SOURCE, apply_override, parse_dotted_path
+from simulate.scenario.schema import EXPERIMENT_DESCRIPTIONS
 from simulate.scenario.yaml_source import (
     Path_,
     format_path,
     one_line,
 )
 
-EXPERIMENT_SECTIONS = ("variants", "sweep", "uncertainty", "calibration")
+EXPERIMENT_SECTIONS = tuple(EXPERIMENT_DESCRIPTIONS)
 """Top-level keys describing experiments on a scenario, kept out of the Scenario model."""
 
 

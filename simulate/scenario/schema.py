@@ -9,6 +9,15 @@ from typing import Any
 
 from simulate.scenario.models import Scenario
 
+EXPERIMENT_DESCRIPTIONS = {
+    "variants": "Variants, reference, thresholds, perspective and discount rates for "
+    "simulate compare and psa (docs/compare.md).",
+    "uncertainty": "Parameter distributions and draws for simulate psa (docs/psa.md).",
+    "sweep": "The design of simulate sweep (docs/sweeps.md).",
+    "calibration": "Parameters, targets and worlds for simulate calibrate (docs/calibration.md).",
+}
+"""The experiment sections (``loader.EXPERIMENT_SECTIONS``), checked by their commands."""
+
 
 @cache
 def scenario_schema() -> dict[str, Any]:
@@ -22,6 +31,11 @@ def scenario_schema() -> dict[str, Any]:
         "description": "Another scenario file (path relative to this one) to start from; "
         "this file's keys are deep-merged over it.",
     }
+    for key, text in EXPERIMENT_DESCRIPTIONS.items():
+        props[key] = {"type": "object", "description": text}
+    # a file that extends another need not repeat its required keys: the loader checks
+    # them on the merged scenario, so an editor must not flag them as missing
+    schema.pop("required", None)
     return schema
 
 
