@@ -87,11 +87,13 @@ def test_a_quantile_target_pools_its_physicians(tmp_path):
     path.write_text(WORLD)
     plan = plan_calibration(path)
     evaluator = plan.evaluator
-    assert plan.evaluator.baselines[0] == Window("baseline", 2, 4)  # before the letters
+    assert plan.evaluator.baselines[0] == Window(
+        "baseline", 2, 5
+    )  # before the feedback shapes practice
     kind = plan.kinds.index(("letters", "control"))
     _, _, scenario = payload = evaluator.prepare((kind, None))
     result = run_replication(scenario, 0)
-    baseline = unit_window_values(scenario, [result], Window("b", 2, 4), level="physician")
+    baseline = unit_window_values(scenario, [result], Window("b", 2, 5), level="physician")
     window = unit_window_values(scenario, [result], Window("w", 5, 8), level="physician")
     n = len(baseline)  # 11 physicians: rank k is in quintile floor(5k/11); Q5 is k = 9, 10
     top = baseline.sort_values("intensity", kind="stable").index[-2:]
@@ -115,7 +117,7 @@ def test_quantiles_are_the_same_in_policy_and_control_runs(tmp_path):
         result = run_replication(scenario, 1)
         groups.append(
             quartile_index(
-                unit_window_values(scenario, [result], Window("b", 2, 4), level="physician")[
+                unit_window_values(scenario, [result], Window("b", 2, 5), level="physician")[
                     "intensity"
                 ].to_numpy(),
                 5,
