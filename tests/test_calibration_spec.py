@@ -136,6 +136,74 @@ CASES = {
         "calibration.method.optimiser",
         "at least 2 parameters",
     ),
+    "unknown subgroups": (
+        HEADER + PARAMETER + TARGETS.replace("se: 500}", "se: 500, by: quintile, subgroup: Q1}"),
+        9,
+        "calibration.targets[0].by",
+        "baseline-quantile:METRIC:K",
+    ),
+    "a group the subgroups do not have": (
+        HEADER + PARAMETER + TARGETS.replace("se: 500}", "se: 500, by: targeted, subgroup: Q1}"),
+        9,
+        "calibration.targets[0].subgroup",
+        "one of targeted, untargeted",
+    ),
+    "subgroups at team level": (
+        HEADER
+        + PARAMETER
+        + TARGETS.replace("se: 500}", "se: 500, by: targeted, subgroup: targeted, level: team}"),
+        9,
+        "calibration.targets[0].level",
+        "at level organisation",
+    ),
+    "targeted without targeting": (
+        HEADER
+        + PARAMETER
+        + TARGETS.replace("se: 500}", "se: 500, by: targeted, subgroup: targeted}"),
+        9,
+        "calibration.targets[0].by",
+        "targets nobody",
+    ),
+    "baseline quartiles without a policy": (
+        HEADER
+        + PARAMETER
+        + TARGETS.replace("se: 500}", "se: 500, by: 'baseline-quartile:intensity', subgroup: Q4}"),
+        9,
+        "calibration.targets[0].baseline",
+        "no months before a policy",
+    ),
+    "a baseline without quantiles": (
+        HEADER + PARAMETER + TARGETS.replace("se: 500}", "se: 500, baseline: 1-2}"),
+        9,
+        "calibration.targets[0].baseline",
+        "needs by: baseline-quartile",
+    ),
+    "a gap without subgroups": (
+        HEADER + PARAMETER + TARGETS.replace("se: 500}", "se: 500, versus: organisation}"),
+        9,
+        "calibration.targets[0].versus",
+        "needs by:",
+    ),
+    "a baseline that is not months": (
+        HEADER
+        + PARAMETER
+        + TARGETS.replace(
+            "se: 500}",
+            "se: 500, by: 'baseline-quartile:intensity', subgroup: Q1, baseline: during}",
+        ),
+        9,
+        "calibration.targets[0].baseline",
+        "give months FIRST-LAST",
+    ),
+    "per names of or against": (
+        HEADER
+        + PARAMETER
+        + "  targets:\n    - {name: e, metric: cost, value: 1, se: 1, "
+        + "effect: {of: a, against: b, per: a}}\n",
+        9,
+        "calibration.targets[0].effect.per",
+        "a third variant",
+    ),
 }
 
 

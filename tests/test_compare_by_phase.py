@@ -259,7 +259,10 @@ def test_compare_writes_effects_by_phase_and_team(tmp_path):
     [
         (["--window", "during"], "NAME=FIRST-LAST"),
         (["--window", "during=3-9"], "ends after the horizon: months run from 1 to 6"),
-        (["--by", "ward"], "team, targeted or baseline-quartile:METRIC"),
+        (
+            ["--by", "ward"],
+            "team, targeted, baseline-quartile:METRIC or baseline-quantile:METRIC:K",
+        ),
         (["--by", "baseline-quartile:nope"], "allowed: arrivals, episodes"),
         (["--level", "ward"], "not one of: organisation, team, physician"),
         (["--by", "targeted"], "no rule or dashboard in any variant targets physicians"),

@@ -275,12 +275,25 @@ def test_baseline_quartiles_come_from_the_baseline_window(scenario):
     table = unit_window_values(scenario, [result], Window("w", 2, 4), groups=groups)
     q1 = table.set_index("subgroup").loc["Q1"]
     assert q1["cost"] == pytest.approx(sum(cost(i, p) for i in (8, 9, 10) for p in (1, 2, 3)) / 3)
+    # quintiles: floor(5 k / 11), k = 10 - i
+    fifths = subgroups(
+        "baseline-quantile:cost_per_episode:5",
+        scenario,
+        [result],
+        Window("w", 2, 4),
+        Window("baseline", 1, 1),
+    )
+    assert fifths.of(0).tolist() == [4, 4, 3, 3, 2, 2, 1, 1, 0, 0, 0]
+    assert fifths.labels == ("Q1", "Q2", "Q3", "Q4", "Q5", NO_BASELINE)
 
 
 def test_parse_by_lists_what_is_allowed():
     assert parse_by("team") == ("team", None)
     assert parse_by("baseline-quartile:cost") == ("baseline-quartile", "cost")
-    with pytest.raises(ScenarioError, match="team, targeted or baseline-quartile:METRIC"):
+    with pytest.raises(
+        ScenarioError,
+        match="team, targeted, baseline-quartile:METRIC or baseline-quantile:METRIC:K",
+    ):
         parse_by("ward")
     with pytest.raises(ScenarioError, match=r"'nope' is not a metric; allowed: .*cost_per_episode"):
         parse_by("baseline-quartile:nope")

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from simulate.calibration.spec import CalibrationSpec, parse_calibration, spec_error
-from simulate.calibration.target_spec import Target
+from simulate.calibration.target_spec import Target, explicit_window
 from simulate.calibration.targets import subgroup_units
 from simulate.calibration.worlds import CalibrationEvaluator, World, column, flatten, load_world
+from simulate.compare.subgroups import baseline_window
 from simulate.compare.window import Window
 from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import Path_
@@ -131,8 +132,10 @@ def _check_target(
     def fail(key: Path_, message: str) -> ScenarioError:
         return spec_error(("targets", index, *key), message, lines, main_file)
 
-    keys = (("effect", "of"), ("effect", "against")) if target.effect else (("variant",),)
-    for key, variant in zip(keys, target.variants(world.first), strict=True):
+    keys = (("effect", "of"), ("effect", "against"), ("effect", "per"))
+    keys = keys if target.effect else (("variant",),)
+    read = target.variants(world.first)
+    for key, variant in zip(keys[: len(read)], read, strict=True):
         if variant not in names:
             raise fail(key, f"world '{world.name}' has no variant '{variant}' ({', '.join(names)})")
     if target.effect is not None and target.effect.of == target.effect.against:
@@ -143,11 +146,44 @@ def _check_target(
         window = target.window_of(scenario)
     except ValueError as exc:
         raise fail(("window",), f"world '{world.name}': {exc}") from None
-    try:
-        subgroup_units(target, scenario)
-    except ValueError as exc:
-        raise fail(("subgroup",), str(exc)) from None
+    if target.by is None:
+        try:
+            subgroup_units(target, scenario)
+        except ValueError as exc:
+            raise fail(("subgroup",), str(exc)) from None
     return world, window
+
+
+def _baseline(world: World, target: Target, fail) -> Window | None:
+    """A target by baseline quantile: its baseline window (given, or the months before
+    the policy of its variants, as simulate compare); a target by targeted: checks that
+    its policy variant targets anyone. None for the rest."""
+    if target.by is None:
+        return None
+    variants = {v.name: v.scenario for v in world.variant_set.variants}
+    chosen = [variants[v] for v in target.variants(world.first)]
+    if target.by == "targeted":
+        data = chosen[0].model_dump(mode="json")
+        rules = [r.get("targeting") for r in data.get("incentives") or []]
+        if not any(rules) and not (data.get("peer_pressure") or {}).get("targeting"):
+            raise fail(("by",), f"variant '{target.variants(world.first)[0]}' targets nobody")
+        return None
+    if target.baseline is not None:
+        window = explicit_window(target.baseline)
+        assert window is not None
+        window = Window("baseline", window.first_month, window.last_month)
+    else:
+        try:
+            window = baseline_window(chosen)
+        except ScenarioError:
+            raise fail(
+                ("baseline",),
+                "no months before a policy comes into force in this target's variants; "
+                "give them as baseline: FIRST-LAST",
+            ) from None
+    if window.last_month > chosen[0].horizon_periods:
+        raise fail(("baseline",), f"ends after the horizon ({chosen[0].horizon_periods} months)")
+    return window
 
 
 def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> CalibrationPlan:
@@ -161,12 +197,20 @@ def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> Calib
     spec = parse_calibration(resolved.extras.get("calibration"), lines, main_file)
     worlds = _load_worlds(spec, path, overrides, lines, main_file)
     kinds: dict[tuple[str, str], list[int]] = {}
-    windows = []
+    windows, baselines, sources = [], [], []
     for index, target in enumerate(spec.targets):
         world, window = _check_target(worlds, spec, index, target, lines, main_file)
         windows.append(window)
+        baselines.append(
+            _baseline(world, target, lambda k, m, i=index: _fail(i, k, m, lines, main_file))
+        )
         for variant in target.variants(world.first):
             kinds.setdefault((world.name, variant), []).append(index)
+        sources.append((world.name, target.variants(world.first)[0]))
+    membership = tuple(
+        list(kinds).index(source) if t.by == "targeted" else None
+        for t, source in zip(spec.targets, sources, strict=True)
+    )
     by_name = {w.name: w for w in worlds}
     datas = tuple(by_name[w].data(v) for w, v in kinds)
     paths = _check_parameters(spec, datas, tuple(kinds), lines, main_file)
@@ -177,6 +221,8 @@ def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> Calib
         paths,
         tuple(column(t) for t in spec.targets),
         tuple(windows),
+        tuple(baselines),
+        membership,
     )
     defaults = tuple(_value_at(worlds[0].data(worlds[0].first), p) for p in paths)
     return CalibrationPlan(
@@ -189,6 +235,10 @@ def plan_calibration(source: str | Path, overrides: Sequence[str] = ()) -> Calib
         resolved.files,
         tuple(overrides),
     )
+
+
+def _fail(index: int, key: Path_, message: str, lines, main_file) -> ScenarioError:
+    return spec_error(("targets", index, *key), message, lines, main_file)
 
 
 def _check_parameters(spec, datas, kinds, lines, main_file) -> tuple[Path_, ...]:

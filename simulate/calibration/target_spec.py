@@ -1,6 +1,6 @@
 """A calibration target: a catalogue metric at a level, for a subgroup and a window, as a
-level or as a policy's effect against a control, with a published value and its
-uncertainty (SE, or a 95% CI read as +-1.96 SE)."""
+level or as a policy's effect against a control (or a ratio of two effects), with a
+published value and its uncertainty (SE, or a 95% CI read as +-1.96 SE) and its source."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulate.accounts.catalogue import LEVELS, METRIC_CATALOGUE
 from simulate.accounts.metrics import METRICS
+from simulate.compare.subgroups import labels_of, parse_by
 from simulate.compare.window import Window, parse_window, policy_windows
 from simulate.errors import ScenarioError
 from simulate.scenario.yaml_source import Path_
@@ -52,6 +53,11 @@ class Effect(BaseModel):
         description="absolute: policy - control (the metric's unit); relative: "
         "policy / control - 1 (a share, -0.05 for 5% lower).",
     )
+    per: str | None = Field(
+        None,
+        description="A third variant: the target is the ratio of the mean effects "
+        "(of - against) / (per - against), unit-free (scale does not matter).",
+    )
 
 
 class Target(BaseModel):
@@ -68,7 +74,23 @@ class Target(BaseModel):
     subgroup: str | None = Field(
         None,
         description="team level: a team; physician level: a team (its physicians) or one "
-        "physician (team.01). Default: the mean over the level's units.",
+        "physician (team.01); with by: the group (targeted, untargeted, Q1, ...). "
+        "Default: the mean over the level's units.",
+    )
+    by: str | None = Field(
+        None,
+        description="Subgroups of the organisation's physicians, as simulate compare --by: "
+        "targeted, baseline-quartile:METRIC or baseline-quantile:METRIC:K.",
+    )
+    versus: Literal["organisation"] | None = Field(
+        None,
+        description="With by: the group's figure minus the whole organisation's (all its "
+        "physicians pooled): the group's gap to the mean.",
+    )
+    baseline: str | None = Field(
+        None,
+        description="Months FIRST-LAST of the baseline quantiles (default: the months "
+        "before the policy, as simulate compare).",
     )
     window: str | None = Field(
         None, description="Months FIRST-LAST from 1 (default: after warm-up)."
@@ -80,6 +102,9 @@ class Target(BaseModel):
     ci: tuple[float, float] | None = Field(None, description="Or its 95% confidence interval.")
     weight: float = Field(1.0, gt=0, allow_inf_nan=False, description="Weight in the distance.")
     label: str | None = Field(None, description="Name in the report (default: name).")
+    source: str | None = Field(
+        None, description="Where the value comes from (e.g. an EVIDENCE.md row: 'Patel 2018')."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
@@ -98,14 +123,45 @@ class Target(BaseModel):
         if self.level not in METRIC_CATALOGUE[self.metric].levels:
             allowed = ", ".join(METRIC_CATALOGUE[self.metric].levels)
             raise FieldError(("level",), f"{self.metric} is defined at {allowed} only")
-        if self.subgroup is not None and self.level == "organisation":
-            raise FieldError(("subgroup",), "a subgroup needs level team or physician")
+        if self.by is not None:
+            self._check_by()
+        elif self.subgroup is not None and self.level == "organisation":
+            raise FieldError(("subgroup",), "a subgroup needs level team or physician, or by:")
+        elif self.baseline is not None:
+            raise FieldError(("baseline",), "a baseline window needs by: baseline-quartile")
+        elif self.versus is not None:
+            raise FieldError(("versus",), "a gap to the organisation needs by: (a subgroup)")
+        if self.effect is not None and self.effect.per in (self.effect.of, self.effect.against):
+            raise FieldError(("effect", "per"), "per names a third variant (not of or against)")
         if self.window is not None:
             try:
                 explicit_window(self.window)
             except ScenarioError as exc:
                 raise FieldError(("window",), exc.message) from None
         return self
+
+    def _check_by(self) -> None:
+        """``by`` is a compare subgroup form, at organisation level, naming its group."""
+        try:
+            kind, _ = parse_by(str(self.by))
+        except ScenarioError as exc:
+            raise FieldError(("by",), exc.message.replace("--by", "by")) from None
+        labels = labels_of(str(self.by))
+        if labels is None:
+            raise FieldError(("by",), "for a team give level: team and subgroup: TEAM instead")
+        if self.level != "organisation":
+            raise FieldError(("level",), "a target by subgroup is at level organisation")
+        if self.subgroup not in labels:
+            raise FieldError(("subgroup",), f"with by: {self.by}, one of {', '.join(labels)}")
+        if self.baseline is not None:
+            if kind == "targeted":
+                raise FieldError(("baseline",), "a baseline window is for baseline quantiles")
+            try:
+                explicit_window(self.baseline)
+            except ScenarioError as exc:
+                raise FieldError(("baseline",), exc.message) from None
+            if explicit_window(self.baseline) is None:
+                raise FieldError(("baseline",), "give months FIRST-LAST (e.g. 1-12)")
 
     @property
     def standard_error(self) -> float:
@@ -143,9 +199,10 @@ class Target(BaseModel):
         return window
 
     def variants(self, first: str) -> tuple[str, ...]:
-        """The variants it reads: (policy, control) for an effect, else its one variant."""
+        """The variants it reads: (policy, control[, per]) for an effect, else its one."""
         if self.effect is not None:
-            return (self.effect.of, self.effect.against)
+            per = (self.effect.per,) if self.effect.per else ()
+            return (self.effect.of, self.effect.against, *per)
         return (self.variant or first,)
 
 

@@ -5,6 +5,13 @@ alone as one variant named after it). Without a ``worlds:`` list the calibration
 the one world. Each (world, variant) a target reads is a *point kind*; an evaluation of a
 parameter vector runs every point kind, each ``replications`` times, and each run yields
 the value of every target measured there.
+
+A target by subgroup (``by``) needs the groups of the run: baseline quantiles come from
+the run itself (its months before the policy, which under common random numbers are
+the same in every variant of the world); ``targeted`` comes from the policy variant's run
+of the same replication (who the policy reached in any month up to the end of the
+target's window: a letter sent before the window counts), which the control's point
+kind runs as well, so that policy and control compare the same physicians.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 from simulate.calibration.target_spec import Target
 from simulate.calibration.targets import measure
+from simulate.compare.subgroups import Groups, subgroups
 from simulate.compare.variant_set import Settings, Variant, VariantSet
 from simulate.compare.window import Window
 from simulate.scenario.yaml_source import Path_
@@ -88,23 +96,52 @@ class CalibrationEvaluator:
     """One stored column per target."""
     windows: tuple[Window, ...]
     """Each target's window (resolved in its world)."""
+    baselines: tuple[Window | None, ...] = ()
+    """Each target's baseline window (targets by baseline quantile; else None)."""
+    membership: tuple[int | None, ...] = ()
+    """Each target's point kind whose run defines its subgroups (None: the run itself)."""
+
+    def scenario(self, kind: int, theta: tuple):
+        """Point kind ``kind``'s scenario with ``theta`` (``(None, ...)``: as written)."""
+        data = self.datas[kind]
+        if theta and theta[0] is None:
+            return build_scenario(data, data, (), ())
+        return build_scenario(data, data, self.paths, theta)
 
     def prepare(self, values: Sequence[Any]):
         kind, theta = int(values[0]), tuple(values[1:])
-        data = self.datas[kind]
-        if theta and theta[0] is None:
-            return kind, build_scenario(data, data, (), ())
-        return kind, build_scenario(data, data, self.paths, theta)
+        return kind, theta, self.scenario(kind, theta)
 
     def evaluate(self, payload: Any, replication: int) -> dict[str, float]:
         from simulate.model.world import run_replication
 
-        kind, scenario = payload
-        result = run_replication(scenario, replication)
-        return {
-            self.metrics[i]: measure(self.targets[i], self.windows[i], scenario, result)
-            for i in self.measured[kind]
-        }
+        kind, theta, scenario = payload
+        runs = {kind: (scenario, run_replication(scenario, replication))}
+        out = {}
+        for i in self.measured[kind]:
+            groups = self._groups(i, kind, theta, replication, runs)
+            out[self.metrics[i]] = measure(
+                self.targets[i], self.windows[i], scenario, runs[kind][1], groups
+            )
+        return out
+
+    def _groups(self, i: int, kind: int, theta: tuple, replication: int, runs) -> Groups | None:
+        """Target ``i``'s subgroups in this replication (running the defining point kind
+        when it is another one; ``runs`` caches the runs of this replication)."""
+        from simulate.model.world import run_replication
+
+        target = self.targets[i]
+        if target.by is None:
+            return None
+        source = self.membership[i] if self.membership[i] is not None else kind
+        if source not in runs:
+            scenario = self.scenario(source, theta)
+            runs[source] = (scenario, run_replication(scenario, replication))
+        scenario, result = runs[source]
+        window = self.windows[i]
+        if target.by == "targeted":  # reached at any time up to the window's end
+            window = Window("reached", 1, window.last_month)
+        return subgroups(target.by, scenario, [result], window, self.baselines[i])
 
 
 def column(target: Target) -> str:

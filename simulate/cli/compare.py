@@ -84,7 +84,8 @@ ByOption = Annotated[
     str | None,
     typer.Option(
         "--by",
-        help="Effects by subgroup of physicians: team, targeted or baseline-quartile:METRIC.",
+        help="Effects by subgroup of physicians: team, targeted, baseline-quartile:METRIC or "
+        "baseline-quantile:METRIC:K.",
         show_default=False,
     ),
 ]

@@ -155,7 +155,11 @@ def variant_effects(
         first.horizon_periods,
     )
     given = {w.name: w for w in windows}
-    if by is not None and by.startswith("baseline-quartile") and baseline is None:
+    if (
+        by is not None
+        and by.startswith(("baseline-quartile", "baseline-quantile"))
+        and baseline is None
+    ):
         baseline = given.get("baseline") or baseline_window(list(scenarios.values()))
     frames = []
     for window in windows:

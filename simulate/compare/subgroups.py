@@ -1,4 +1,5 @@
-"""Subgroups of physicians for effects by subgroup: team, targeted, baseline quartile.
+"""Subgroups of physicians for effects by subgroup: team, targeted, baseline quartile or
+quantile.
 
 A subgroup is defined once, from one variant's results (the reference's in a
 comparison), replication by replication, and then used for every variant: with common
@@ -25,10 +26,13 @@ from simulate.errors import ScenarioError
 from simulate.model.result import ReplicationResult
 from simulate.scenario.models import Scenario
 
-BY_FORM = "team, targeted or baseline-quartile:METRIC"
+BY_FORM = "team, targeted, baseline-quartile:METRIC or baseline-quantile:METRIC:K"
 QUARTILE = "baseline-quartile"
 QUARTILES = ("Q1", "Q2", "Q3", "Q4")
 """Quartiles of the baseline METRIC, Q1 the lowest values."""
+QUANTILE = "baseline-quantile"
+"""K groups of the baseline METRIC (``baseline-quantile:METRIC:5``: quintiles Q1-Q5)."""
+MAX_QUANTILES = 100
 NO_BASELINE = "no baseline"
 """Physicians whose baseline METRIC is undefined (e.g. no episodes in the baseline)."""
 TARGETED = ("targeted", "untargeted")
@@ -52,18 +56,46 @@ class Groups:
 
 
 def parse_by(by: str) -> tuple[str, str | None]:
-    """``"baseline-quartile:cost"`` -> ``("baseline-quartile", "cost")``; ScenarioError
-    naming the allowed forms (and the metrics) on anything else."""
+    """``"baseline-quartile:cost"`` -> ``("baseline-quartile", "cost")`` (and
+    ``"baseline-quantile:cost:5"`` -> ``("baseline-quantile", "cost")``, see
+    :func:`quantile_count`); ScenarioError naming the allowed forms (and the metrics) on
+    anything else."""
     kind, _, metric = str(by).partition(":")
     if kind in ("team", "targeted") and not metric:
         return kind, None
-    if kind == QUARTILE:
+    if kind == QUANTILE:
+        metric, _, count = metric.partition(":")
+        if not count.isdigit() or not 2 <= int(count) <= MAX_QUANTILES:
+            raise ScenarioError(
+                f"--by {by}: give the number of groups K (2-{MAX_QUANTILES}) as "
+                f"{QUANTILE}:METRIC:K, e.g. {QUANTILE}:intensity:5 for quintiles"
+            )
+    if kind in (QUARTILE, QUANTILE):
         if metric not in METRICS:
             raise ScenarioError(
                 f"--by {by}: '{metric}' is not a metric; allowed: {', '.join(METRICS)}"
             )
         return kind, metric
     raise ScenarioError(f"--by '{by}' is not one of: {BY_FORM}")
+
+
+def quantile_count(by: str) -> int:
+    """How many baseline groups ``by`` makes: 4 for quartiles, K for
+    ``baseline-quantile:METRIC:K``; 0 for team and targeted."""
+    kind, _ = parse_by(by)
+    if kind == QUARTILE:
+        return len(QUARTILES)
+    return int(str(by).rsplit(":", 1)[1]) if kind == QUANTILE else 0
+
+
+def labels_of(by: str) -> tuple[str, ...] | None:
+    """The subgroup labels ``by`` gives whatever the runs (None for ``team``: the
+    scenario's teams)."""
+    kind, _ = parse_by(by)
+    if kind == "targeted":
+        return TARGETED
+    count = quantile_count(by)
+    return (*(f"Q{k + 1}" for k in range(count)), NO_BASELINE) if count else None
 
 
 def baseline_window(scenarios: Sequence[Scenario]) -> Window:
@@ -103,7 +135,7 @@ def subgroups(
     if kind == "targeted":
         return targeted_groups(results, window)
     baseline = baseline if baseline is not None else baseline_window([scenario])
-    return quartile_groups(scenario, results, str(metric), baseline)
+    return quartile_groups(scenario, results, str(metric), baseline, quantile_count(by))
 
 
 def targeted_groups(results: Sequence[ReplicationResult], window: Window) -> Groups:
@@ -123,25 +155,34 @@ def targeted_groups(results: Sequence[ReplicationResult], window: Window) -> Gro
     return Groups("targeted", TARGETED, members)
 
 
-def quartile_index(values: np.ndarray) -> np.ndarray:
-    """Each value's quartile (0 = lowest quarter, ties in the given order), 4 where NaN.
+def quartile_index(values: np.ndarray, count: int = len(QUARTILES)) -> np.ndarray:
+    """Each value's quartile (``count``-quantile; 0 = lowest, ties in the given order),
+    ``count`` where NaN.
 
-    With n defined values, the one ranked k (from 0) is in quartile floor(4 k / n)."""
+    With n defined values, the one ranked k (from 0) is in group floor(count k / n)."""
     values = np.asarray(values, dtype=float)
-    out = np.full(len(values), len(QUARTILES))
+    out = np.full(len(values), count)
     valid = np.flatnonzero(~np.isnan(values))
     order = valid[np.argsort(values[valid], kind="stable")]
-    out[order] = (len(QUARTILES) * np.arange(len(order))) // max(len(order), 1)
+    out[order] = (count * np.arange(len(order))) // max(len(order), 1)
     return out
 
 
 def quartile_groups(
-    scenario: Scenario, results: Sequence[ReplicationResult], metric: str, baseline: Window
+    scenario: Scenario,
+    results: Sequence[ReplicationResult],
+    metric: str,
+    baseline: Window,
+    count: int = len(QUARTILES),
 ) -> Groups:
-    """Quartiles of the physicians' ``metric`` over ``baseline``, replication by replication."""
+    """Quartiles (``count``-quantiles) of the physicians' ``metric`` over ``baseline``,
+    replication by replication."""
     values = unit_window_values(scenario, results, baseline, level="physician")
     members = {
-        int(rep): quartile_index(rows[metric].to_numpy(dtype=float))
+        int(rep): quartile_index(rows[metric].to_numpy(dtype=float), count)
         for rep, rows in values.groupby("replication", sort=False)
     }
-    return Groups(f"{QUARTILE}:{metric}", (*QUARTILES, NO_BASELINE), members)
+    kind = QUARTILE if count == len(QUARTILES) else f"{QUANTILE}:{metric}:{count}"
+    by = f"{QUARTILE}:{metric}" if kind == QUARTILE else kind
+    labels = (*(f"Q{k + 1}" for k in range(count)), NO_BASELINE)
+    return Groups(by, labels, members)
