@@ -75,3 +75,24 @@ def test_no_import_cycles_between_subpackages():
     assert not edges.get("model", set()) & {"experiment", "output", "report", "cli"}
     for pure in ("accounts", "incentives", "behaviour", "clinical"):
         assert "model" not in edges.get(pure, set()), pure
+
+
+def test_every_package_and_bundled_file_is_in_the_distribution():
+    """A plain (non-editable) install ships only the packages and data pyproject lists."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(config["setuptools"]["packages"])
+    on_disk = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "simulate").rglob("__init__.py")
+    }
+    assert on_disk - listed == set()
+    patterns = config["setuptools"]["package-data"]["simulate.scenarios"]
+    bundled = root / config["setuptools"]["package-dir"]["simulate.scenarios"]
+    for path in bundled.rglob("*.yaml"):
+        name = path.relative_to(bundled).as_posix()
+        assert any(fnmatch.fnmatch(name, p) and name.count("/") == p.count("/") for p in patterns)
