@@ -84,6 +84,12 @@ CASES = {
         "calibration.parameters[0].high",
         "makes world",
     ),
+    "unknown key with a hint": (
+        HEADER + PARAMETER + TARGETS + "  method: {screning: 8}\n",
+        10,
+        "calibration.method.screning",
+        "unknown key 'screning'; did you mean 'screening'? (allowed here: batch, optimiser,",
+    ),
     "unknown variant": (
         HEADER
         + PARAMETER

@@ -126,6 +126,12 @@ def test_dirichlet_shares_fill_several_paths_and_sum_to_one():
             "uncertainty.parameters",
             "makes variant",
         ),
+        (
+            "  drawz: 10\n  parameters:\n    - path: conditions[0].base_cost\n"
+            "      distribution: {type: gamma, mean: 1500, se: 150}\n",
+            "uncertainty.drawz",
+            "unknown key 'drawz'; did you mean 'draws'? (allowed here: correlation, draws,",
+        ),
     ],
 )
 def test_bad_sections_name_file_line_and_field(tmp_path, body, field, message):

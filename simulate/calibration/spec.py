@@ -33,7 +33,7 @@ from simulate.accounts.metrics import METRICS
 from simulate.calibration.target_spec import NAME, FieldError, Target
 from simulate.errors import ScenarioError
 from simulate.psa.distributions import Dirichlet, Distribution
-from simulate.scenario.schema import suggest
+from simulate.scenario.schema import allowed_keys, suggest, unknown_key_message
 from simulate.scenario.yaml_source import Path_, format_path
 from simulate.sweep.spec import line_of
 
@@ -204,7 +204,8 @@ def _message(error: dict[str, Any]) -> tuple[Path_, str]:
     loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
     kind = error["type"]
     if kind == "extra_forbidden":
-        return loc, f"unknown key '{loc[-1]}'"
+        schema = CalibrationSpec.model_json_schema()
+        return loc, unknown_key_message(str(loc[-1]), allowed_keys(loc[:-1], schema))
     if kind == "missing":
         return loc, f"required key '{loc[-1]}' is missing"
     if kind == "union_tag_invalid":

@@ -12,7 +12,7 @@ from simulate.compare.discounting import Discount
 from simulate.errors import ScenarioError
 from simulate.scenario.messages import _line_for
 from simulate.scenario.models import Scenario
-from simulate.scenario.schema import suggest
+from simulate.scenario.schema import suggest, unknown_key_message
 from simulate.scenario.yaml_source import Path_, format_path
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (20_000.0, 30_000.0)
@@ -122,11 +122,7 @@ def _check_thresholds(values: list[Any]) -> tuple[float, ...] | None:
 def _check_keys(mapping: dict, allowed: Sequence[str], path: Path_, fail) -> None:
     for key in mapping:
         if key not in allowed:
-            hint = suggest(str(key), list(allowed))
-            text = f"unknown key '{key}'"
-            if hint:
-                text += f"; did you mean '{hint}'?"
-            raise fail(f"{text} (allowed here: {', '.join(allowed)})", (*path, key))
+            raise fail(unknown_key_message(str(key), list(allowed)), (*path, key))
 
 
 def _error(message: str, lines: dict, path: Path_, main: str) -> ScenarioError:

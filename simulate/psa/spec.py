@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulate.errors import ScenarioError
 from simulate.psa.distributions import Dirichlet, Distribution
+from simulate.scenario.schema import allowed_keys, unknown_key_message
 from simulate.scenario.yaml_source import Path_, format_path
 from simulate.sweep.spec import line_of
 
@@ -138,7 +139,8 @@ def parse_uncertainty(raw: Any, lines: dict, main_file: str) -> UncertaintySpec:
         error = exc.errors()[0]
         loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
         if error["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
+            schema = UncertaintySpec.model_json_schema()
+            message = unknown_key_message(str(loc[-1]), allowed_keys(loc[:-1], schema))
         elif error["type"] == "missing":
             message = f"required key '{loc[-1]}' is missing"
         elif error["type"] == "union_tag_invalid":

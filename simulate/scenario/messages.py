@@ -11,7 +11,7 @@ from simulate.errors import ScenarioError
 from simulate.scenario.files import _describe
 from simulate.scenario.models import NAME_PATTERN
 from simulate.scenario.overrides import OVERRIDE_SOURCE
-from simulate.scenario.schema import allowed_keys, schema_at, suggest
+from simulate.scenario.schema import allowed_keys, schema_at, suggest, unknown_key_message
 from simulate.scenario.yaml_source import (
     Path_,
     format_path,
@@ -123,15 +123,7 @@ def _message(error: dict, path: Path_, exists: bool, value_known: bool, value: A
 def _key_message(kind: str, error: dict, loc: tuple, path: Path_, got: str) -> str | None:
     """An unknown key (with the nearest allowed one) or a missing key."""
     if kind == "extra_forbidden":
-        key = str(path[-1])
-        allowed = allowed_keys(loc[:-1])
-        hint = suggest(key, allowed)
-        text = f"unknown key '{key}'"
-        if hint:
-            text += f"; did you mean '{hint}'?"
-        if allowed:
-            text += f" (allowed here: {', '.join(allowed)})"
-        return text
+        return unknown_key_message(str(path[-1]), allowed_keys(loc[:-1]))
     if kind == "missing":
         return f"required key '{path[-1]}' is missing"
     return None

@@ -62,9 +62,12 @@ def _object_branch(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]
     return node
 
 
-def schema_at(loc: tuple[str | int, ...]) -> dict[str, Any] | None:
-    """Schema node at a validation location, or None when the path leaves the schema."""
-    root = scenario_schema()
+def schema_at(
+    loc: tuple[str | int, ...], root: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """Schema node at a validation location (in the scenario's schema, or in ``root``, a
+    section model's ``model_json_schema()``), or None when the path leaves the schema."""
+    root = scenario_schema() if root is None else root
     node: dict[str, Any] = root
     for part in loc:
         node = _object_branch(node, root)
@@ -89,9 +92,10 @@ def schema_at(loc: tuple[str | int, ...]) -> dict[str, Any] | None:
     return _object_branch(node, root)
 
 
-def allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
-    """Keys a mapping at ``loc`` may hold (empty when unknown)."""
-    node = schema_at(loc)
+def allowed_keys(loc: tuple[str | int, ...], root: dict[str, Any] | None = None) -> list[str]:
+    """Keys a mapping at ``loc`` may hold (empty when unknown); ``root`` as in
+    :func:`schema_at`."""
+    node = schema_at(loc, root)
     if node is None:
         return []
     if "discriminator" in node:
@@ -103,3 +107,10 @@ def suggest(word: str, choices: list[str]) -> str | None:
     """The nearest of ``choices`` to ``word``, if any is near enough."""
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def unknown_key_message(key: str, allowed: list[str]) -> str:
+    """``unknown key 'k'; did you mean 'x'? (allowed here: ...)``: one wording everywhere."""
+    hint = suggest(key, allowed)
+    text = f"unknown key '{key}'" + (f"; did you mean '{hint}'?" if hint else "")
+    return text + (f" (allowed here: {', '.join(allowed)})" if allowed else "")

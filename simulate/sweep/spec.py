@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from simulate.accounts.catalogue import key_metrics
 from simulate.accounts.metrics import METRICS
 from simulate.errors import ScenarioError
-from simulate.scenario.schema import suggest
+from simulate.scenario.schema import suggest, unknown_key_message
 from simulate.scenario.yaml_source import Path_, format_path
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
@@ -162,10 +162,7 @@ def _pydantic_message(error: dict[str, Any], raw: Any) -> tuple[Path_, str]:
     got = f" (got {error.get('input')!r})" if "input" in error else ""
     if kind == "extra_forbidden":
         model = ParameterSpec if "parameters" in loc else SweepSpec
-        names = list(model.model_fields)
-        hint = suggest(str(loc[-1]), names)
-        text = f"unknown key '{loc[-1]}'" + (f"; did you mean '{hint}'?" if hint else "")
-        return loc, f"{text} (allowed here: {', '.join(names)})"
+        return loc, unknown_key_message(str(loc[-1]), list(model.model_fields))
     if kind == "missing":
         return loc, f"required key '{loc[-1]}' is missing"
     if kind == "literal_error" and loc == ("design",):
