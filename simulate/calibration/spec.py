@@ -35,7 +35,7 @@ from simulate.errors import ScenarioError
 from simulate.psa.distributions import Dirichlet, Distribution
 from simulate.scenario.schema import allowed_keys, suggest, unknown_key_message
 from simulate.scenario.yaml_source import Path_, format_path
-from simulate.sweep.spec import line_of
+from simulate.sweep.spec import first_error, line_of
 
 SECTION = "calibration"
 PRIORS = ("uniform", "loguniform", "normal", "beta", "gamma", "lognormal", "triangular")
@@ -242,20 +242,6 @@ def parse_calibration(raw: Any, lines: dict, main_file: str) -> CalibrationSpec:
     try:
         return CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        locs = [tuple(e["loc"]) for e in errors]
-        errors = (
-            [  # a list whose items failed is also "too short": noise
-                e
-                for e in errors
-                if not (
-                    e["type"] == "too_short"
-                    and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
-                )
-            ]
-            or errors
-        )
-        path, message = _message(errors[0])
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise spec_error(path, message, lines, main_file) from None
+        error, more = first_error(exc)
+        path, message = _message(error)
+        raise spec_error(path, message + more, lines, main_file) from None

@@ -149,6 +149,24 @@ def line_of(path: Path_, lines: dict, default_file: str) -> tuple[str, int | Non
     return default_file, None
 
 
+def first_error(exc: ValidationError) -> tuple[dict[str, Any], str]:
+    """The error to report and `` (and N more problems)`` when there are others: "too
+    short" on a list whose items failed is left out (noise beside the item's own error)."""
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    meaningful = [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
+        )
+    ]
+    errors = meaningful or errors
+    more = len(errors) - 1
+    return errors[0], (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
 def spec_error(path: Path_, message: str, lines: dict, main_file: str) -> ScenarioError:
     """A ScenarioError at ``sweep.<path>`` with the file and line it was written on."""
     full = ("sweep", *path)
@@ -197,20 +215,6 @@ def parse_sweep(raw: Any, lines: dict, main_file: str) -> SweepSpec:
     try:
         return SweepSpec.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        locs = [tuple(e["loc"]) for e in errors]
-        errors = (
-            [  # a list whose items failed is also "too short": noise
-                e
-                for e in errors
-                if not (
-                    e["type"] == "too_short"
-                    and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
-                )
-            ]
-            or errors
-        )
-        path, message = _pydantic_message(errors[0], raw)
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise spec_error(path, message, lines, main_file) from None
+        error, more = first_error(exc)
+        path, message = _pydantic_message(error, raw)
+        raise spec_error(path, message + more, lines, main_file) from None
