@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,18 +15,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import NEEDS_CHROMIUM, headless_chromium
 
 pytest.importorskip("streamlit", reason="streamlit is not installed")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or (
-    "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="needs chromium and chromedriver on PATH (Debian: apt install chromium chromium-driver)",
-)
+pytestmark = NEEDS_CHROMIUM
 LOCAL = {"127.0.0.1", "localhost", "::1", ""}
 SETTINGS = (
     "horizon_periods=8",
@@ -102,24 +95,7 @@ def server():
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-extensions",
-        "--no-first-run",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    chrome = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    chrome.set_page_load_timeout(60)
+    chrome = headless_chromium("1400,1000", "performance")
     try:
         yield chrome
     finally:
