@@ -108,6 +108,7 @@ def test_outcome_tables_follow_the_style_in_place():
 def test_the_world_sets_no_attribute_on_simpy_objects():
     w = world("conditions[0].arrival_rate=30.0")
     w.run()
-    for resource in w.resources:
-        for request in [*resource.queue, *resource.users]:
-            assert not hasattr(request, "joined")
+    for slots in w.slots:
+        assert slots.busy <= slots.capacity
+        for event in slots.waiting:
+            assert not hasattr(event, "joined")

@@ -1,9 +1,9 @@
 """The SimPy world: patients arrive, queue for their team, are treated, recover and may
 return as readmissions; at every period close the payer pays and physicians may adapt.
 
-Time is in days. Each team is a ``simpy.Resource`` whose capacity is its treatment
-slots (physicians' caseload plus the extra caseload nurses carry under team-based
-care); a granted slot goes to the physician whose slot has been free longest.
+Time is in days. Each team has treatment slots (``model/slots.py``: physicians'
+caseload plus the extra caseload nurses carry under team-based care), granted first come,
+first served; a granted slot goes to the physician whose slot has been free longest.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from simulate.model.margins import Margins
 from simulate.model.outcome_tables import OutcomeTables
 from simulate.model.population import draw_population
 from simulate.model.result import PatientTally, ReplicationResult
+from simulate.model.slots import Slots
 from simulate.model.streams import Streams
 from simulate.scenario.models import Scenario
 
@@ -93,9 +94,9 @@ class World:
 
     # ----------------------------------------------------------------- set-up helpers
     def _set_up_queues(self, n_teams: int) -> None:
-        """Each team's resource, free slots and queue bookkeeping."""
+        """Each team's slots, free physicians' slots and queue bookkeeping."""
         teams = self.scenario.teams
-        self.resources = [simpy.Resource(self.env, capacity=t.capacity) for t in teams]
+        self.slots = [Slots(self.env, t.capacity) for t in teams]
         self._free = [deque(self._slots(t_index)) for t_index in range(n_teams)]
         self._queue_len = [0] * n_teams
         self._max_queue = [t.max_queue for t in teams]
@@ -173,7 +174,7 @@ class World:
         self._queue_len[team] += delta
 
     def _treatment(self, team: int, declinable: float = 1.0, chooser: float = 1.0):
-        """Queue for the team and get a physician; returns (request, physician, joined, start).
+        """Queue for the team and get a physician; returns (physician, joined, start).
 
         A patient granted a slot on arrival while nobody else is queued waits zero days
         (histogram bin 0) and keeps the queue length at 0 over no time, so the queue-area
@@ -189,15 +190,14 @@ class World:
         joined = env.now
         ledger.current_team[team][_ENTRIES] += 1
         tally.queued += 1
-        request = self.resources[team].request()
-        if self._queue_len[team] == 0 and request.triggered:  # treated on arrival
-            yield request
+        handed = self.slots[team].request()
+        if handed is None:  # treated on arrival
             start, wait_bin = joined, 0
         else:
             waiting = self._joined[team]
             waiting.append(joined)  # read back at the end for those still queued
             self._queue_change(team, +1, joined)
-            yield request
+            yield handed
             start = env.now
             waiting.popleft()
             self._queue_change(team, -1, start)
@@ -212,7 +212,7 @@ class World:
             physician = free.popleft()
         if self._selecting and declinable < self.tables.selection[physician]:
             self._free[team].appendleft(physician)  # free again for the next patient
-            self.resources[team].release(request)
+            self.slots[team].release()
             tally.in_treatment -= 1
             tally.declined += 1
             ledger.current[physician][_DECLINED] += 1
@@ -221,7 +221,7 @@ class World:
         row[_STARTS] += 1
         row[_WAIT] += start - joined
         ledger.current_hist[physician][wait_bin] += 1
-        return request, physician, joined, start
+        return physician, joined, start
 
     def _turn_away(self, team: int) -> None:
         """Count an episode the team's full queue turns away."""
@@ -247,7 +247,7 @@ class World:
         )
         if granted is None:
             return
-        request, i, joined, start = granted
+        i, joined, start = granted
         intensity, effort = t.intensity[i], t.effort[i]
         comp = draws.complication < t.p_comp[i][c][s]
         readm = draws.readmission < t.p_readm[i][c][s]
@@ -256,7 +256,7 @@ class World:
         recovery = t.recovery_mean[c][comp] * (0.5 + draws.recovery)
         fee, price = t.pay[False][i][c]  # all at the style in force when treatment starts
         yield env.timeout(draws.work * t.treatment_days[c] * t.time_factor[i])
-        self.resources[team].release(request)
+        self.slots[team].release()
         self._free[team].append(i)
         tally.in_treatment -= 1
         row = self.ledger.current[i]
@@ -299,13 +299,13 @@ class World:
         if self._queue_len[team] >= self._max_queue[team]:  # the queue is full
             self._turn_away(team)
             return
-        request, j, joined, start = yield from self._treatment(team, 1.0, draws.choice)
+        j, joined, start = yield from self._treatment(team, 1.0, draws.choice)
         r_cost = t.readm_cost[j][c][s]  # resources used by the treating physician
         fee, price = t.pay[True][j][c]
         yield env.timeout(
             draws.work_readmission * t.treatment_days[c] * t.readmit_time_share * t.time_factor[j]
         )
-        self.resources[team].release(request)
+        self.slots[team].release()
         self._free[team].append(j)
         tally.in_treatment -= 1
         self.ledger.current[i][_COST] += r_cost  # the episode of care's owner bears its cost
@@ -368,8 +368,8 @@ class World:
         end = self.env.now
         self.tally.queued_wait_days = sum(
             end - joined
-            for resource, joins in zip(self.resources, self._joined, strict=True)
-            for joined in list(joins)[len(joins) - len(resource.queue) :]
+            for slots, joins in zip(self.slots, self._joined, strict=True)
+            for joined in list(joins)[len(joins) - len(slots.waiting) :]
         )
         return ReplicationResult(
             replication=self.replication,
