@@ -590,6 +590,7 @@ def test_bundled_incentive_scenario_runs_and_pays(name, tmp_path):
     for assignment in EXTRA.get(name, []):
         args += ["--set", assignment]
     args += ["--replications", "2", "--workers", "1", "--quiet", "--out", str(out)]
+    args += ["--no-report"]  # the tables; every bundled scenario's report: test_bundled_scenarios
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     payments = pd.read_csv(out / "payments.csv", keep_default_na=False)

@@ -31,7 +31,7 @@ def test_a_patient_arriving_while_others_wait_queues_behind_them():
     assert slots.request() is None
     waiting = slots.request()
     slots.release()  # handed to the waiting one, who has not resumed yet
-    assert slots.busy == 1
+    assert waiting.triggered and slots.busy == 1
     assert slots.request() is not None  # no free slot: the newcomer waits
 
 
