@@ -69,3 +69,15 @@ def test_every_world_is_used_and_every_target_has_an_uncertainty():
         for key in keys:
             node = node[key]
         assert value == node, path
+
+
+def test_set_on_the_command_line_reaches_every_world_but_calibration_keys_do_not():
+    plan = plan_calibration(
+        "evidence", ["peer_pressure.stake=income", "calibration.method.trials=8"]
+    )
+    assert plan.spec.method.trials == 8
+    stakes = {plan.evaluator.datas[k]["peer_pressure"]["stake"] for k in range(len(plan.kinds))}
+    assert stakes == {"income"}
+    assert {d["peer_pressure"]["stake"] for d in plan_calibration("evidence").evaluator.datas} == {
+        "value"
+    }

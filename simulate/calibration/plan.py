@@ -105,15 +105,19 @@ class CalibrationPlan:
 
 
 def _load_worlds(spec: CalibrationSpec, source, overrides, lines, main_file) -> tuple[World, ...]:
+    """The worlds: the file itself, or each listed world with its ``set`` and then every
+    ``--set`` of the command line that is not under ``calibration.`` (so ``--set
+    peer_pressure.stake=income`` reaches every world)."""
     if spec.worlds is None:
         return (load_world(source, overrides),)
     here = Path(main_file).parent
+    shared = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("calibration")]
     worlds = []
     for index, world in enumerate(spec.worlds):
         path = here / world.scenario
         where = path if path.exists() else world.scenario
         try:
-            worlds.append(load_world(where, flatten(world.set), world.name))
+            worlds.append(load_world(where, [*flatten(world.set), *shared], world.name))
         except ScenarioError as exc:
             raise spec_error(
                 ("worlds", index, "scenario"), f"world '{world.name}': {exc}", lines, main_file
