@@ -153,22 +153,22 @@ class Behaviour(_Model):
         30000.0, ge=0, description="Currency per QALY in the altruism term (adaptive)."
     )
     adjustment_cost: float = Field(
-        7500.0,
+        11000.0,
         gt=0,
         description="Private cost of moving style away from the reference, currency per "
         "episode per unit of style squared (adaptive).",
     )
     loss_aversion: float = Field(
-        2.0, ge=1, le=10, description="Weight of expected losses relative to gains (adaptive)."
+        2.5, ge=1, le=10, description="Weight of expected losses relative to gains (adaptive)."
     )
     noise_sd: float = Field(
         0.01, ge=0, le=1, description="Standard deviation of the style change noise per period."
     )
     habit_rate: float = Field(
-        0.05, ge=0, le=1, description="Per period, the habit moves this share toward practice."
+        0.0086, ge=0, le=1, description="Per period, the habit moves this share toward practice."
     )
     habit_weight: float = Field(
-        0.5, ge=0, lt=1, description="Pull of the habit on the reference style (persistence)."
+        0.062, ge=0, lt=1, description="Pull of the habit on the reference style (persistence)."
     )
     initial_iterations: int = Field(
         6, ge=0, le=100, description="Fixed-point iterations for the starting equilibrium."
@@ -198,20 +198,20 @@ class Internalisation(_Model):
     toward the style their peer norm implies, and that part stays when feedback stops."""
 
     rate: float = Field(
-        0.02,
+        0.003,
         ge=0,
         le=1,
         description="kappa: per period with feedback, the internalised shift of the reference "
         "closes this share of its gap to the norm-implied one (a share 1-(1-kappa)^m in m "
-        "periods); 0: off. Assumption pending calibration (Molitor 2018: 0.08-0.13).",
+        "periods); 0: off. Fitted to EVIDENCE.md (docs/calibration.md).",
     )
     share: float = Field(
-        0.5,
+        0.36,
         gt=0,
         le=1,
         description="eta: the share of the gap between the reference and the norm-implied "
-        "style a physician comes to adopt as their own (then flat). Assumption pending "
-        "calibration (Molitor 2018: 0.6-0.8 with a fast rate).",
+        "style a physician comes to adopt as their own (then flat). Fitted to EVIDENCE.md "
+        "(docs/calibration.md).",
     )
 
 
@@ -243,13 +243,13 @@ class PeerPressure(_Model):
         description="Periods each published figure covers (a rolling window, as dashboards use).",
     )
     conformity: float = Field(
-        1.0, ge=0, description="Weight of the squared relative gap to the norm (Brock-Durlauf)."
+        7.1, ge=0, description="Weight of the squared relative gap to the norm (Brock-Durlauf)."
     )
     rank_concern: float = Field(
-        0.2, ge=0, description="Weight of the share of peers ranked above (reputation)."
+        1.5, ge=0, description="Weight of the share of peers ranked above (reputation)."
     )
     reputation_value: float = Field(
-        1000.0,
+        560000.0,
         ge=0,
         description="With stake: value, currency per episode of a unit of reputational loss at "
         "peer sensitivity 1.",

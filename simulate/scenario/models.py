@@ -137,7 +137,7 @@ class PhysicianTraits(_Model):
     income_weight: Distribution = Fixed(value=1.0)
     effort_cost: Distribution = Normal(dist="normal", mean=1.0, sd=0.2, low=0.0)
     peer_sensitivity: Distribution = Beta(dist="beta", a=2, b=5)
-    inertia: Distribution = Beta(dist="beta", a=18, b=2)
+    inertia: Distribution = Beta(dist="beta", a=8.8, b=2)
 
 
 class PracticeStyle(_Model):
