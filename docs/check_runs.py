@@ -181,7 +181,7 @@ def value_dashboard(reps: int, workers: int) -> Group:
     """The flagship against no policy, the dashboard alone and the money alone."""
     g = Group(
         "value_dashboard",
-        [f"{SC}:859", f"{SC}:878-886", f"{MD}:752-764", f"{MD}:1974"],
+        [f"{SC}:855-861", f"{SC}:865", f"{SC}:884-895", f"{MD}:777-790", f"{MD}:2005"],
         reps,
     )
     c = run_variants(
@@ -321,7 +321,7 @@ def who_moves(g: Group, c: Comparison) -> None:
 
 def training_demo(reps: int, workers: int) -> Group:
     """The flagship's policy in months 13-30 only, against no policy (48 months)."""
-    g = Group("training_demo", [f"{SC}:860", f"{MD}:768-770"], reps)
+    g = Group("training_demo", [f"{SC}:866", f"{MD}:796-798"], reps)
     c = run_variants(
         "training_demo",
         {"none": (NO_MONEY, NO_DASHBOARD), "policy": ()},
@@ -364,7 +364,7 @@ def peer_comparison(reps: int, workers: int) -> Group:
     the figure the docs call 'before internalisation')."""
     g = Group(
         "peer_comparison",
-        [f"{SC}:852-853", f"{SC}:861", f"{MD}:726-728", f"{MD}:765-767", f"{MD}:1974"],
+        [f"{SC}:855-861", f"{SC}:867", f"{MD}:737-751", f"{MD}:791-795", f"{MD}:2005"],
         reps,
     )
     c = run_variants(
@@ -407,7 +407,7 @@ def peer_comparison(reps: int, workers: int) -> Group:
 
 def team_incentives(reps: int, workers: int) -> Group:
     """The team bonus against none by team, as bundled and with monitoring swapped."""
-    g = Group("team_incentives", [f"{SC}:862", f"{MD}:771-773"], reps)
+    g = Group("team_incentives", [f"{SC}:868", f"{MD}:799-802"], reps)
     swap = (
         "teams[0].team_based_care.peer_monitoring=0",
         "teams[1].team_based_care.peer_monitoring=1",
@@ -446,7 +446,7 @@ def relative(row: pd.Series) -> float:
 
 def bundle_risk(reps: int, workers: int) -> Group:
     """bundle_risk's variants: capitation (reference), bundle, bundle_risk."""
-    g = Group("bundle_risk", [f"{SC}:870"], reps)
+    g = Group("bundle_risk", [f"{SC}:876"], reps)
     c = compare("bundle_risk", replications=reps, workers=workers)
     same = c.cost_effectiveness.set_index("variant")["same_care_as"]
     g.add(
@@ -482,7 +482,7 @@ def bundle_risk(reps: int, workers: int) -> Group:
 
 def org_response(reps: int, workers: int) -> Group:
     """org_response's variants: penalty_only (reference) and org_response."""
-    g = Group("org_response", [f"{SC}:871", f"{MD}:1013-1017"], reps)
+    g = Group("org_response", [f"{SC}:877", f"{MD}:1043-1047"], reps)
     c = compare("org_response", replications=reps, workers=workers)
     t = c.results["org_response"].trajectories
     teams = t[t["level"] == "team"]
@@ -533,7 +533,7 @@ def share_won(c: Comparison, variant: str) -> float:
 
 def own_baseline_prize(reps: int, workers: int) -> Group:
     """No prize, the prize with colleagues as observed, and as bundled (symmetric)."""
-    g = Group("own_baseline_prize", [f"{MD}:546-551"], reps)
+    g = Group("own_baseline_prize", [f"{MD}:549-554"], reps)
     c = run_variants(
         "own_baseline_prize",
         {
@@ -567,7 +567,7 @@ def own_baseline_prize(reps: int, workers: int) -> Group:
 def feedback_letters(reps: int, workers: int) -> Group:
     """The letters against none over 18 months, recipients' intensity (``--by
     targeted``) over the letters' months (the policy's 'during' window)."""
-    g = Group("feedback_letters", [f"{MD}:598-601"], reps)
+    g = Group("feedback_letters", [f"{MD}:601-608"], reps)
     c = run_variants(
         "feedback_letters",
         {"none": (NO_DASHBOARD, "horizon_periods=18"), "letters": ("horizon_periods=18",)},
@@ -608,7 +608,7 @@ def reach_letters(reps: int, workers: int) -> Group:
     (the *Reach* paragraph quotes both for the letters' months, the ratio after them).
     Recipients are those targeted during the letters (the 'during' window); the
     targeting flag ends with the letters, so the same physicians are followed after."""
-    g = Group("reach_letters", [f"{MD}:725-727"], reps)
+    g = Group("reach_letters", [f"{MD}:737-742"], reps)
     c = run_variants(
         "feedback_letters",
         {"none": (NO_DASHBOARD,), "letters": ()},
@@ -643,7 +643,7 @@ def readmission_penalty(reps: int, workers: int) -> Group:
     """'What it does at the defaults': p4p_readmissions under adaptive behaviour, 48
     months, the penalty at physician or team level, capped at 20% or as bundled (3%),
     and the physician-level rule ending after month 24, with and without habit."""
-    g = Group("readmission_penalty", [f"{MD}:736-747", f"{MD}:1925"], reps)
+    g = Group("readmission_penalty", [f"{MD}:755-769", f"{MD}:1954"], reps)
     world = ("behaviour.model=adaptive", "horizon_periods=48")
     c = run_variants(
         "readmission_penalty",
