@@ -26,3 +26,11 @@ def short_scenario() -> Callable[..., simulate.Scenario]:
 def baseline_short_run() -> simulate.RunResult:
     """The bundled baseline (two teams, readmissions on), 6 periods, 3 replications."""
     return simulate.run(_load_short("baseline_ffs", "replications=3"), workers=1)
+
+
+@pytest.fixture(scope="session")
+def response_floor() -> float:
+    """A change of style that is a response, not noise: 0.02 at an adjustment cost of
+    7,500, smaller in proportion as the default cost of moving style is higher (a
+    first-order step is inversely proportional to it)."""
+    return 0.02 * 7500 / simulate.load_scenario("baseline_ffs").behaviour.adjustment_cost

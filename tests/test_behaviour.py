@@ -55,7 +55,9 @@ def test_prospective_payment_leaves_the_drawn_style_unchanged():
         gap = np.abs(adaptive[column].to_numpy() - fixed[column].to_numpy())
         assert gap.max() < 0.05  # grid resolution and one period of noise
     ffs = run("baseline_ffs", replications=2).physicians
-    assert (ffs["style_intensity"] - fixed["style_intensity"]).mean() > 0.1
+    # fee-for-service's step, f (1 + sigma_R r) / (c A + a V G |B''(1)|) (model.md 3.8):
+    # about 0.08-0.09 at the fitted adjustment cost A = 11,000
+    assert (ffs["style_intensity"] - fixed["style_intensity"]).mean() > 0.05
 
 
 PENALTY = (
@@ -64,7 +66,7 @@ PENALTY = (
 )
 
 
-def test_readmission_penalty_raises_quality_effort_and_lowers_readmissions():
+def test_readmission_penalty_raises_quality_effort_and_lowers_readmissions(response_floor):
     """A readmission penalty lowers the readmission rate against the same world without it."""
     without = run("baseline_ffs", replications=6, horizon=18)
     with_penalty = run("baseline_ffs", PENALTY, replications=6, horizon=18)
@@ -73,7 +75,7 @@ def test_readmission_penalty_raises_quality_effort_and_lowers_readmissions():
         mean_style(with_penalty, "style_quality_effort", late),
         mean_style(without, "style_quality_effort", late),
     )
-    assert effort_gain[1] > 0.02
+    assert effort_gain[1] > response_floor
 
     def readmissions(result) -> np.ndarray:
         t = result.trajectories
@@ -93,7 +95,7 @@ QUALITY_BONUS = (
 def test_part_of_a_change_persists_after_the_policy_ends():
     """Effort rises while a quality bonus runs (periods 2-9) and falls back after it ends;
     with habits (habit_weight 0.5) more of the gain remains 20 periods later than without
-    (habit_weight 0, where only the inertia of partial adjustment is left: 0.9^20 = 12%)."""
+    (habit_weight 0, where only the inertia of partial adjustment is left: 0.81^20 = 1.5%)."""
     by_period = lambda r: r.physicians.groupby("period")["style_quality_effort"].mean()  # noqa: E731
     gains = {}
     for weight in (0.0, 0.5):

@@ -100,6 +100,7 @@ def test_income_stake_prices_a_loss_as_a_share_of_each_physicians_income():
             "peer_pressure.norm=own_history",
             "peer_pressure.stake=income",
             "peer_pressure.income_share=2",
+            "peer_pressure.conformity=1",
             "peer_pressure.window=1",
         ],
     )
@@ -121,6 +122,8 @@ FEEDBACK = [
     "peer_pressure.norm=median",
     "peer_pressure.feedback=one_sided",
     "peer_pressure.reputation_value=50000",
+    "peer_pressure.conformity=1",
+    "peer_pressure.rank_concern=0.2",
     "peer_pressure.internalisation.share=1",
     "peer_pressure.start_period=2",
     "peer_pressure.end_period=13",
@@ -141,6 +144,12 @@ def intensity_change(*policy: str, rate: float) -> np.ndarray:
         "horizon_periods=30",
         "replications=1",
         f"peer_pressure.internalisation.rate={rate}",
+        # the habit this test contrasts internalisation with, at a size that holds part of
+        # a change (the fitted defaults keep little habit: calibration.md)
+        "behaviour.habit_weight=0.5",
+        "behaviour.habit_rate=0.05",
+        "behaviour.adjustment_cost=7500",
+        "physician_traits.inertia={dist: beta, a: 18, b: 2}",
     ]
     runs = [
         simulate.run("baseline_ffs", overrides=[*settings, *extra], workers=1)

@@ -67,7 +67,8 @@ def test_a_manifest_reruns_the_same_numbers(tmp_path):
 )
 def test_a_signal_stops_the_run_and_keeps_complete_files_of_what_finished(tmp_path, signum, code):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "simulate", "run", "baseline_ffs", "-r", "400"]
+    # 4,000 short replications take about 80 s, far longer than the 6 s before the signal
+    command = [sys.executable, "-m", "simulate", "run", "baseline_ffs", "-r", "4000"]
     command += ["--workers", "1", "--out", str(out), "-q", *SHORT]
     process = subprocess.Popen(
         command,
@@ -86,7 +87,7 @@ def test_a_signal_stops_the_run_and_keeps_complete_files_of_what_finished(tmp_pa
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False
     finished = manifest["replications_finished"]
-    assert 0 < finished < 400
+    assert 0 < finished < 4000
     trajectories = pd.read_csv(out / "trajectories.csv")
     assert trajectories["replication"].nunique() == finished
     assert sorted(trajectories["replication"].unique()) == list(range(finished))

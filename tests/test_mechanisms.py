@@ -129,6 +129,8 @@ def test_peer_pressure_publishes_on_schedule_and_remembers_own_history():
         "peer_pressure.norm=own_history",
         "peer_pressure.window=1",
         "peer_pressure.publish_every=2",
+        "peer_pressure.conformity=1",
+        "peer_pressure.reputation_value=1000",
     )
     mechanism = PeerPressure(s, np.array([0, 1]))
     ledger = PeriodLedger(6, 2, 1)

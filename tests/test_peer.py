@@ -114,7 +114,9 @@ def test_peer_pressure_end_before_start_is_refused():
 def test_a_style_free_figure_without_episodes_costs_nothing():
     """A dashboard on the mean wait: a physician without index episodes in the window
     has no published figure, so no candidate figure and no loss (not NaN)."""
-    config = PeerPressure(transparency="private_feedback", metrics=["mean_wait_days"])
+    config = PeerPressure(
+        transparency="private_feedback", metrics=["mean_wait_days"], conformity=1.0
+    )
     sums = np.zeros((3, len(PHYSICIAN_FIELDS)))
     sums[:2, [F["episodes"], F["treatment_starts"]]] = 10
     sums[:2, F["wait_days"]] = [20.0, 40.0]

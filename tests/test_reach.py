@@ -16,11 +16,18 @@ REACH = [
     "peer_pressure.internalisation.rate=0.3",
     "peer_pressure.internalisation.share=0.7",
     "physician_traits.inertia={dist: beta, a: 14, b: 6}",
+    # the rest as assumed before the calibration (issue 15), when these values were found
+    "peer_pressure.rank_concern=0.2",
+    "behaviour.adjustment_cost=7500",
+    "behaviour.habit_rate=0.05",
+    "behaviour.habit_weight=0.5",
+    "behaviour.loss_aversion=2",
 ]
 """Values within the documented ranges at which both sizes are reached: the reputational
 loss a share of income (J = 25: a 10% shortfall costs 25% of a period's income per
 episode before visibility and sensitivity), internalisation at kappa 0.3 of eta 0.7 of
-the gap, and practice adjusting 30% of the way a month (inertia mean 0.7)."""
+the gap, and practice adjusting 30% of the way a month (inertia mean 0.7), with the
+other behaviour parameters at the values assumed before the calibration."""
 
 
 def letter_effect(*extra: str) -> float:
@@ -48,9 +55,10 @@ def letter_effect(*extra: str) -> float:
 def test_one_letter_to_the_highest_users_moves_them_as_in_hallsworth():
     """Hallsworth 2016: -3.3% (95% CI -4.3% to -2.3%) over six months after one letter;
     the model at the reach values lands in that range (two small replications: a wider
-    band), and at the provisional defaults well short of it."""
+    band), and at the calibrated defaults within a factor of two of it (this world is not
+    the calibration's: there one letter gives -1.3%, calibration.md)."""
     assert -0.045 < letter_effect(*REACH) < -0.02
-    assert -0.01 < letter_effect() < 0.0
+    assert -0.066 < letter_effect() < -0.0165
 
 
 def norm_gap_closed(*extra: str, start: int = 2) -> dict[int, float]:
@@ -85,9 +93,10 @@ def norm_gap_closed(*extra: str, start: int = 2) -> dict[int, float]:
 
 def test_a_norm_gap_closes_within_a_year_then_flattens_as_in_molitor():
     """Molitor 2018: 0.6-0.8 of the gap to a new norm closed within the first year, then
-    flat. At the reach values: in range at 12 months, little more by 24; at the defaults
-    a small share (the provisional defaults are not tuned to it)."""
+    flat. At the reach values: in range at 12 months, little more by 24. At the
+    calibrated defaults at least Molitor's 0.6 within a year, and more: the fitted peer
+    weights overshoot "then flat" (calibration.md: 0.91 of the gap by year 2)."""
     reach = norm_gap_closed(*REACH)
     assert 0.6 < reach[12] < 0.8
     assert reach[24] - reach[12] < 0.15
-    assert norm_gap_closed()[12] < 0.3
+    assert norm_gap_closed()[12] > 0.6
