@@ -232,6 +232,18 @@ def test_plain_number_through_set_means_fixed():
     assert s.practice_style.intensity == Fixed(value=1.2)
 
 
+def test_set_of_one_parameter_of_a_default_distribution_keeps_the_rest():
+    """The file has no physician_traits: --set changes one shape of the default beta."""
+    default = simulate.load_scenario("baseline_ffs").physician_traits.inertia
+    s = simulate.load_scenario("baseline_ffs", ["physician_traits.inertia.a=18"])
+    assert s.physician_traits.inertia == Beta(dist="beta", a=18, b=default.b)
+    assert s.physician_traits.inertia.mean() == 18 / (18 + default.b)
+    assert (
+        s.physician_traits.altruism
+        == simulate.load_scenario("baseline_ffs").physician_traits.altruism
+    )
+
+
 def test_named_distribution_in_yaml(tmp_path):
     child = write(
         tmp_path / "child.yaml",

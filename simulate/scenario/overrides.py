@@ -53,12 +53,34 @@ def apply_override(data: dict[str, Any], assignment: str, lines: dict) -> None:
             target[part] = value
         else:
             if isinstance(target, dict) and part not in target:
-                target[part] = {}
+                target[part] = _missing_mapping(path[: depth + 1])
                 lines[path[: depth + 1]] = (source, 0)
             target = target[part]
     for old in [p for p in lines if p[: len(path)] == path]:
         del lines[old]
     lines[path] = (source, 0)
+
+
+def _missing_mapping(path: Path_) -> dict[str, Any]:
+    """What a mapping the file leaves out starts as when ``--set`` steps into it: the
+    scenario's default there when that is a distribution (``physician_traits.inertia.a=8``
+    keeps the default's ``dist: beta`` and ``b``), else empty (validation fills in the
+    other defaults)."""
+    from pydantic import BaseModel
+
+    from simulate.scenario.models import Scenario
+
+    model: Any = Scenario
+    default: Any = None
+    for part in path:
+        fields = getattr(model, "model_fields", None)
+        if isinstance(part, int) or fields is None or part not in fields:
+            return {}
+        default = fields[part].get_default(call_default_factory=True)
+        model = type(default) if isinstance(default, BaseModel) else None
+    if isinstance(default, BaseModel) and "dist" in type(default).model_fields:
+        return default.model_dump(mode="json", by_alias=True)
+    return {}
 
 
 def _parse_assignment(assignment: str, source: str) -> tuple[str, Path_, Any]:
