@@ -215,8 +215,12 @@ def _run(variant_set, n_workers: int, quiet: bool, effects: tuple):
 
 
 def _warnings(comparison) -> tuple[dict[str, list[str]], list[str]]:
-    """The guard-rail warnings of each variant's run, and of the comparison (one line
-    naming the variants concerned)."""
+    """The guard-rail and evidence-coverage warnings of each variant's run, and of the
+    comparison (a line each, naming the variants concerned)."""
+    from simulate.experiment.coverage import (
+        comparison_extrapolation_warnings,
+        extrapolation_warnings,
+    )
     from simulate.experiment.guards import comparison_warnings, patient_totals, run_warnings
     from simulate.model.capacity import team_loads
 
@@ -227,5 +231,9 @@ def _warnings(comparison) -> tuple[dict[str, list[str]], list[str]]:
         )
         for v in comparison.variant_set.variants
     }
-    per_variant = {name: run_warnings(*load_patients) for name, load_patients in found.items()}
-    return per_variant, comparison_warnings(found)
+    scenarios = {v.name: v.scenario for v in comparison.variant_set.variants}
+    per_variant = {
+        name: run_warnings(*load_patients) + extrapolation_warnings(scenarios[name])
+        for name, load_patients in found.items()
+    }
+    return per_variant, comparison_warnings(found) + comparison_extrapolation_warnings(scenarios)

@@ -222,6 +222,7 @@ def _simulate(scenario, n_workers: int, episode_log: bool, quiet: bool):
 
 def _manifest_extra(result, complete: bool, files, applied, n_workers: int) -> dict:
     """What the run adds to its manifest: completeness, sources, patients, warnings."""
+    from simulate.experiment.coverage import extrapolation_warnings
     from simulate.experiment.guards import run_warnings
     from simulate.model.capacity import team_loads
     from simulate.output.bindings import rule_bindings
@@ -235,7 +236,8 @@ def _manifest_extra(result, complete: bool, files, applied, n_workers: int) -> d
         "workers": n_workers,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "patients": patients,
-        "warnings": run_warnings(team_loads(result.scenario), patients),
+        "warnings": run_warnings(team_loads(result.scenario), patients)
+        + extrapolation_warnings(result.scenario),
         "incentives_due_after_horizon": sum(
             item.amount for r in result.replications for item in r.unpaid_line_items
         ),
