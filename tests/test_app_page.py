@@ -86,6 +86,9 @@ def test_a_run_a_second_run_and_the_log(monkeypatch, tmp_path):
     value = run.comparison.comparison.query("variant == 'value_dashboard-edited'")
     assert value.set_index("metric").loc["value", "difference"] != 0
     assert next(m.label for m in at.metric).startswith("Value")
+    # the flagship's top-decile dashboard leaves the calibrated evidence: said once
+    [caveat] = [w.value for w in at.warning if "top_decile" in w.value]
+    assert caveat.startswith("2 of 2 variants (value_dashboard, value_dashboard-edited)")
     # the downloaded YAML is the scenario that ran, and loads as a file
     path = tmp_path / "edited.yaml"
     path.write_text(yaml_text, encoding="utf-8")

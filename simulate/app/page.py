@@ -20,6 +20,7 @@ from simulate.app import source as S
 from simulate.app import tables as T
 from simulate.app.sections import trajectories
 from simulate.errors import ScenarioError
+from simulate.experiment.coverage import comparison_extrapolation_warnings
 
 WHAT_IF, CLASSROOM = "What-if", "Classroom"
 DECISION, TRAJECTORIES, PHYSICIANS, INCOME, QUADRANT, LOG = SECTIONS = (
@@ -166,6 +167,9 @@ def headline_section(run: R.AppRun) -> None:
             f"{fmt(record['unchanged'])}.",
         )
     st.info(f"**Verdict**: {R.verdict(run.comparison)}")
+    sides = {v.name: v.scenario for v in run.comparison.variant_set.variants}
+    for line in comparison_extrapolation_warnings(sides):
+        st.warning(line)  # the same line `simulate compare` prints
 
 
 def results(run: R.AppRun) -> None:
