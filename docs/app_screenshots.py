@@ -29,7 +29,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,7 +41,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser_support import CHROMEDRIVER, CHROMIUM, headless_chromium  # noqa: E402
+from browser_support import (  # noqa: E402
+    CHROMEDRIVER,
+    CHROMIUM,
+    alive,
+    descendants,
+    free_port,
+    headless_chromium,
+)
 
 WIDTH, HEIGHT = 1280, 757  # pixels, the size of the published screenshots
 BONUS = '//input[@aria-label="Bonus (currency)"]'
@@ -61,13 +67,6 @@ box.scrollTop += element.getBoundingClientRect().top - offset;
 """
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_app(port: int) -> tuple[subprocess.Popen, str]:
     """``simulate app value_dashboard`` on ``port``; returns the process and its address
     once the server answers (the command prints it then)."""
@@ -82,25 +81,6 @@ def start_app(port: int) -> tuple[subprocess.Popen, str]:
         stop_app(process)
         raise SystemExit(f"simulate app did not start: {line!r} {process.stderr.read()}")
     return process, match.group(0)
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-        except OSError:
-            continue
-        if stat:
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def stop_app(process: subprocess.Popen) -> None:
@@ -120,15 +100,6 @@ def stop_app(process: subprocess.Popen) -> None:
     for pid in started:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (not gone, not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def until(chrome, condition, seconds: float = 60):
@@ -164,7 +135,8 @@ def save(chrome, path: Path) -> None:
     actions.pointer_action.move_to_location(WIDTH - 40, HEIGHT // 2)
     actions.perform()
     time.sleep(0.5)
-    chrome.save_screenshot(str(path))
+    if not chrome.save_screenshot(str(path)):
+        raise SystemExit(f"could not write {path}")
 
 
 def edit_and_run(chrome) -> None:
@@ -226,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
     out = parser.parse_args(argv).out_dir
+    out.mkdir(parents=True, exist_ok=True)
     if CHROMIUM is None or CHROMEDRIVER is None:
         raise SystemExit("needs chromium and chromedriver on PATH")
     process, address = start_app(free_port())
