@@ -161,10 +161,14 @@ class AdaptiveStyle:
         self.first_step = self.spacing * self.shrink
         """The first round's step: the rounds cover half the grid spacing around the best."""
 
+    def _habit_reference(self) -> np.ndarray:
+        """The reference without internalisation: the drawn norm pulled toward the habit."""
+        return self.norm + self.config.habit_weight * (self.habit - self.norm)
+
     def _refresh_reference(self) -> None:
-        """Reference style and its calibrating marginal cost, from norm and habit."""
-        weight = self.config.habit_weight
-        self.reference = self.norm + weight * (self.habit - self.norm) + self.internalised
+        """Reference style and its calibrating marginal cost, from norm, habit and the
+        internalised shift."""
+        self.reference = self._habit_reference() + self.internalised
         self.mu = self._benefit_gradient(self.reference)
 
     def _internalise(self) -> None:
@@ -177,7 +181,7 @@ class AdaptiveStyle:
             return
         if peer.VISIBILITY[pressure.config.transparency] == 0:
             return
-        own = self.norm + self.config.habit_weight * (self.habit - self.norm)
+        own = self._habit_reference()
         implied = norm_implied_style(
             own + self.internalised, self._expect, pressure, self.low, self.high
         )

@@ -22,6 +22,7 @@ from simulate.calibration.worlds import CalibrationEvaluator, World, column, fla
 from simulate.compare.subgroups import baseline_window
 from simulate.compare.window import Window
 from simulate.errors import ScenarioError
+from simulate.scenario.overrides import parse_dotted_path
 from simulate.scenario.yaml_source import Path_
 from simulate.sweep.points import PointError, build_scenario, check_path
 
@@ -111,7 +112,9 @@ def _load_worlds(spec: CalibrationSpec, source, overrides, lines, main_file) -> 
     if spec.worlds is None:
         return (load_world(source, overrides),)
     here = Path(main_file).parent
-    shared = [o for o in overrides if not o.split("=", 1)[0].strip().startswith("calibration")]
+    shared = [
+        o for o in overrides if parse_dotted_path(o.partition("=")[0].strip())[0] != "calibration"
+    ]
     worlds = []
     for index, world in enumerate(spec.worlds):
         path = here / world.scenario
